@@ -1,0 +1,304 @@
+// Package posthog is the typed client for PostHog's persons REST API, as
+// described in shared/reference/posthog-persons-api.md. The provider builds
+// no URLs itself: every persons endpoint has a method here.
+package posthog
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/go-cleanhttp"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+)
+
+// Config configures a Client.
+type Config struct {
+	Host           string // base URL, e.g. "https://us.posthog.com"
+	APIKey         string
+	MaxRetries     int           // retries after the first attempt; negative is treated as 0
+	RequestTimeout time.Duration // per attempt; 0 = 60s
+	// Backoff bounds for non-throttled retries; 0 → 1s and 30s.
+	RetryWaitMin, RetryWaitMax time.Duration
+	UserAgent                  string
+	HTTPClient                 *http.Client // optional base client; else a pooled cleanhttp client
+}
+
+// Client calls the PostHog persons API. It is safe for concurrent use.
+type Client struct {
+	base       *url.URL
+	apiKey     string
+	maxRetries int
+	timeout    time.Duration
+	waitMin    time.Duration
+	waitMax    time.Duration
+	userAgent  string
+	hc         *http.Client
+	maxBody    int64
+	now        func() time.Time
+	rand       func() float64
+}
+
+const (
+	defaultRequestTimeout = 60 * time.Second
+	defaultWaitMin        = time.Second
+	defaultWaitMax        = 30 * time.Second
+	defaultUserAgent      = "terraform-provider-posthog"
+	maxResponseBytes      = 32 << 20 // 32 MiB
+	maxRedirects          = 10
+)
+
+// NewClient validates cfg and builds a Client.
+func NewClient(cfg Config) (*Client, error) {
+	host := strings.TrimSpace(cfg.Host)
+	if host == "" {
+		return nil, errors.New("posthog: host is required (e.g. https://us.posthog.com)")
+	}
+	u, err := url.Parse(host)
+	if err != nil {
+		return nil, fmt.Errorf("posthog: invalid host %q: %v", host, err)
+	}
+	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("posthog: host %q must be an absolute http or https URL, e.g. https://us.posthog.com", host)
+	}
+	if u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+		return nil, fmt.Errorf("posthog: host %q must not contain credentials, a query or a fragment", host)
+	}
+	u.Path = strings.TrimRight(u.Path, "/")
+	u.RawPath = ""
+	if strings.TrimSpace(cfg.APIKey) == "" {
+		return nil, errors.New("posthog: API key is required (a PostHog personal API key)")
+	}
+
+	c := &Client{
+		base:       u,
+		apiKey:     cfg.APIKey,
+		maxRetries: max(cfg.MaxRetries, 0),
+		timeout:    cfg.RequestTimeout,
+		waitMin:    cfg.RetryWaitMin,
+		waitMax:    cfg.RetryWaitMax,
+		userAgent:  cfg.UserAgent,
+		maxBody:    maxResponseBytes,
+		now:        time.Now,
+		rand:       rand.Float64,
+	}
+	if c.timeout <= 0 {
+		c.timeout = defaultRequestTimeout
+	}
+	if c.waitMin <= 0 {
+		c.waitMin = defaultWaitMin
+	}
+	if c.waitMax <= 0 {
+		c.waitMax = defaultWaitMax
+	}
+	if c.waitMax < c.waitMin {
+		c.waitMax = c.waitMin
+	}
+	if c.userAgent == "" {
+		c.userAgent = defaultUserAgent
+	}
+	var hc http.Client
+	if cfg.HTTPClient != nil {
+		hc = *cfg.HTTPClient // copy: we change CheckRedirect only on our copy
+	} else {
+		hc = *cleanhttp.DefaultPooledClient()
+	}
+	// Per-attempt timeouts come from the context; the client-wide timeout of
+	// a caller's client would also apply, which is fine.
+	hc.CheckRedirect = checkRedirect
+	c.hc = &hc
+	return c, nil
+}
+
+// checkRedirect refuses redirects to another host (or an https→http
+// downgrade) so the Authorization header never leaves the configured host.
+func checkRedirect(req *http.Request, via []*http.Request) error {
+	if len(via) >= maxRedirects {
+		return fmt.Errorf("stopped after %d redirects", maxRedirects)
+	}
+	orig := via[0].URL
+	if !strings.EqualFold(req.URL.Host, orig.Host) ||
+		(orig.Scheme == "https" && req.URL.Scheme != "https") {
+		return fmt.Errorf("%w: PostHog redirected %s://%s to %s://%s; not sending the API key there (set the provider host to the final PostHog URL)",
+			errRedirectRefused, orig.Scheme, orig.Host, req.URL.Scheme, req.URL.Host)
+	}
+	return nil
+}
+
+func projectPath(projectID int64, rest string) string {
+	return fmt.Sprintf("/api/projects/%d/%s", projectID, rest)
+}
+
+// do performs one API call with retries. tmpl is the path template used in
+// logs (no ids or distinct ids); path is the real path below the host; body,
+// when non-nil, is sent as JSON; out, when non-nil, receives the decoded 2xx
+// body. It returns the final status code on success.
+func (c *Client) do(ctx context.Context, method, tmpl, path string, query url.Values, body, out any) (int, error) {
+	u := *c.base
+	u.Path = c.base.Path + path
+	if len(query) > 0 {
+		u.RawQuery = query.Encode()
+	}
+	endpoint := u.Path
+	fullURL := u.String()
+
+	var payload []byte
+	if body != nil {
+		var err error
+		if payload, err = json.Marshal(body); err != nil {
+			return 0, fmt.Errorf("%s %s: encoding request body: %w", method, endpoint, err)
+		}
+	}
+	// The key may never appear in logs; masking is a second line of defence.
+	ctx = tflog.MaskAllFieldValuesStrings(ctx, c.apiKey)
+	ctx = tflog.MaskMessageStrings(ctx, c.apiKey)
+	fields := map[string]any{"method": method, "path": tmpl}
+
+	attempts := c.maxRetries + 1
+	for attempt := 1; ; attempt++ {
+		if err := ctx.Err(); err != nil {
+			return 0, fmt.Errorf("%s %s: %w", method, endpoint, err)
+		}
+		fields["attempt"] = attempt
+		tflog.Debug(ctx, "PostHog API request", fields)
+		if payload != nil {
+			tflog.Trace(ctx, "PostHog API request body", map[string]any{"path": tmpl, "body": string(payload)})
+		}
+
+		status, header, respBody, err := c.attempt(ctx, method, fullURL, payload)
+
+		// Context cancellation by the caller ends everything at once.
+		if ctx.Err() != nil {
+			return 0, fmt.Errorf("%s %s: %w", method, endpoint, ctx.Err())
+		}
+		if err != nil {
+			if errors.Is(err, errBodyTooLarge) {
+				return 0, fmt.Errorf("%s %s: PostHog response exceeds %d bytes: %w", method, endpoint, c.maxBody, err)
+			}
+			if !shouldRetry(0, err) || attempt >= attempts {
+				tflog.Debug(ctx, "PostHog API transport error", fields)
+				return 0, fmt.Errorf("%s %s: request failed after %d attempt(s): %w", method, endpoint, attempt, err)
+			}
+			wait, _ := retryWait(attempt, nil, "", c.waitMin, c.waitMax, c.now(), c.rand())
+			if past, rem := waitPastDeadline(ctx, wait, c.now()); past {
+				return 0, fmt.Errorf("%s %s: request failed after %d attempt(s), and the next retry (in %s) would pass the context deadline (in %s): %w",
+					method, endpoint, attempt, wait.Round(time.Millisecond), rem.Round(time.Millisecond), err)
+			}
+			tflog.Info(ctx, "PostHog API transport error; retrying", merge(fields, map[string]any{"wait": wait.String()}))
+			if err := sleepCtx(ctx, wait); err != nil {
+				return 0, fmt.Errorf("%s %s: %w", method, endpoint, err)
+			}
+			continue
+		}
+
+		fields["status"] = status
+		tflog.Debug(ctx, "PostHog API response", fields)
+		delete(fields, "status")
+
+		if status >= 200 && status < 300 {
+			if out == nil {
+				return status, nil
+			}
+			if len(bytes.TrimSpace(respBody)) == 0 {
+				return status, decodeError(method, endpoint, status, respBody, errors.New("empty body"))
+			}
+			if err := json.Unmarshal(respBody, out); err != nil {
+				return status, decodeError(method, endpoint, status, respBody, err)
+			}
+			return status, nil
+		}
+
+		apiErr := newAPIError(method, endpoint, status, respBody)
+		apiErr.Attempts = attempt
+		retry := shouldRetry(status, nil)
+		var wait time.Duration
+		var asked bool
+		if retry || status == http.StatusTooManyRequests {
+			wait, asked = retryWait(attempt, header, apiErr.Detail, c.waitMin, c.waitMax, c.now(), c.rand())
+			if status == http.StatusTooManyRequests && asked {
+				apiErr.RetryAfter = wait
+			}
+		}
+		if !retry || attempt >= attempts {
+			return status, apiErr
+		}
+		if past, rem := waitPastDeadline(ctx, wait, c.now()); past {
+			if asked {
+				return status, fmt.Errorf("%w; PostHog asked to wait %s before retrying, which would pass the context deadline (in %s), so giving up now",
+					apiErr, fmtSeconds(wait), rem.Round(time.Millisecond))
+			}
+			return status, fmt.Errorf("%w; the next retry (in %s) would pass the context deadline (in %s), so giving up now",
+				apiErr, wait.Round(time.Millisecond), rem.Round(time.Millisecond))
+		}
+		tflog.Info(ctx, "PostHog API call will be retried", merge(fields, map[string]any{
+			"status": status, "wait": wait.String(), "server_requested_wait": asked,
+		}))
+		if err := sleepCtx(ctx, wait); err != nil {
+			return 0, fmt.Errorf("%s %s: %w (while waiting to retry after %d)", method, endpoint, err, status)
+		}
+	}
+}
+
+// attempt sends one request with the per-attempt timeout and reads the body
+// (capped at maxBody).
+func (c *Client) attempt(ctx context.Context, method, fullURL string, payload []byte) (int, http.Header, []byte, error) {
+	actx, cancel := context.WithTimeout(ctx, c.timeout)
+	defer cancel()
+	var rdr io.Reader
+	if payload != nil {
+		rdr = bytes.NewReader(payload)
+	}
+	req, err := http.NewRequestWithContext(actx, method, fullURL, rdr)
+	if err != nil {
+		return 0, nil, nil, err
+	}
+	req.Header.Set("Authorization", "Bearer "+c.apiKey)
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("User-Agent", c.userAgent)
+	if payload != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		return 0, nil, nil, err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, c.maxBody+1))
+	if err != nil {
+		return 0, nil, nil, fmt.Errorf("reading response body: %w", err)
+	}
+	if int64(len(b)) > c.maxBody {
+		if resp.StatusCode >= 200 && resp.StatusCode < 300 {
+			return 0, nil, nil, errBodyTooLarge
+		}
+		b = b[:c.maxBody] // only an excerpt is used for errors
+	}
+	return resp.StatusCode, resp.Header, b, nil
+}
+
+func merge(a, b map[string]any) map[string]any {
+	m := make(map[string]any, len(a)+len(b))
+	for k, v := range a {
+		m[k] = v
+	}
+	for k, v := range b {
+		m[k] = v
+	}
+	return m
+}
+
+func fmtSeconds(d time.Duration) string {
+	s := d.Seconds()
+	if s == float64(int64(s)) {
+		return fmt.Sprintf("%d s", int64(s))
+	}
+	return fmt.Sprintf("%.1f s", s)
+}
