@@ -1,0 +1,151 @@
+package emulator
+
+import (
+	"net/http"
+	"sort"
+	"strconv"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// handleDeletionStatus implements GET deletion_status (§4.7): this team's Person
+// AsyncDeletion rows, newest created_at first, under DRF LimitOffsetPagination.
+func (s *Server) handleDeletionStatus(w http.ResponseWriter, r *http.Request) {
+	if !s.check(w, r, guard{scopes: readScopes, methods: []string{"GET", "HEAD"}}) {
+		return
+	}
+	q := r.URL.Query()
+	status := "all"
+	if v, ok := q["status"]; ok {
+		status = v[0]
+	}
+	if status != "all" && status != "pending" && status != "completed" {
+		// DRF ChoiceField error; code invalid_choice is UNVERIFIED (§2.2).
+		writeAttrError(w, http.StatusBadRequest, "validation_error", "invalid_choice",
+			`"`+status+`" is not a valid choice.`, "status")
+		return
+	}
+	personUUID := ""
+	if v, ok := q["person_uuid"]; ok && v[0] != "" {
+		u, err := uuid.Parse(v[0])
+		if err != nil {
+			// DRF UUIDField error.
+			writeAttrError(w, http.StatusBadRequest, "validation_error", "invalid", "Must be a valid UUID.", "person_uuid")
+			return
+		}
+		personUUID = u.String()
+	}
+	limit := 100
+	if n, err := strconv.Atoi(q.Get("limit")); err == nil && n > 0 {
+		limit = n
+	}
+	offset := 0
+	if n, err := strconv.Atoi(q.Get("offset")); err == nil && n > 0 {
+		offset = n
+	}
+
+	s.mu.Lock()
+	var rows []*asyncDeletion
+	for _, d := range s.st.deletions {
+		if d.teamID != s.cfg.ProjectID || (personUUID != "" && d.key != personUUID) {
+			continue
+		}
+		done := d.deleteVerifiedAt != nil
+		if (status == "pending" && done) || (status == "completed" && !done) {
+			continue
+		}
+		rows = append(rows, d)
+	}
+	sort.SliceStable(rows, func(i, j int) bool {
+		if !rows[i].createdAt.Equal(rows[j].createdAt) {
+			return rows[i].createdAt.After(rows[j].createdAt)
+		}
+		return rows[i].id > rows[j].id
+	})
+	count := len(rows)
+	results := []map[string]any{}
+	for i := offset; i < len(rows) && i < offset+limit; i++ {
+		d := rows[i]
+		st := "pending"
+		if d.deleteVerifiedAt != nil {
+			st = "completed"
+		}
+		results = append(results, map[string]any{
+			"person_uuid":        d.key,
+			"created_at":         isoTime(d.createdAt),
+			"status":             st,
+			"delete_verified_at": isoTimePtr(d.deleteVerifiedAt),
+		})
+	}
+	s.mu.Unlock()
+
+	body := map[string]any{"count": count, "next": nil, "previous": nil, "results": results}
+	lim := strconv.Itoa(limit)
+	if offset+limit < count {
+		body["next"] = withParams(r, map[string]string{"limit": lim, "offset": strconv.Itoa(offset + limit)})
+	}
+	if offset > 0 {
+		if offset-limit <= 0 {
+			body["previous"] = withParams(r, map[string]string{"limit": lim}, "offset")
+		} else {
+			body["previous"] = withParams(r, map[string]string{"limit": lim, "offset": strconv.Itoa(offset - limit)})
+		}
+	}
+	writeJSON(w, http.StatusOK, body)
+}
+
+// RunDeletionJob runs the Dagster deletes_job (§5): it loads every pending Person
+// row (the emulator has no person overrides, so no cut-off applies), deletes that
+// person's events with timestamp <= the row's created_at, then marks every loaded
+// row verified without checking the events are gone.
+func (s *Server) RunDeletionJob() (rowsVerified, eventsDeleted int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var loaded []*asyncDeletion
+	cutoff := map[string]time.Time{}
+	for _, d := range s.st.deletions {
+		if d.deleteVerifiedAt == nil {
+			loaded = append(loaded, d)
+			if c, ok := cutoff[d.key]; !ok || d.createdAt.After(c) {
+				cutoff[d.key] = d.createdAt
+			}
+		}
+	}
+	if len(loaded) == 0 {
+		return 0, 0
+	}
+	kept := s.st.events[:0]
+	for _, e := range s.st.events {
+		if c, ok := cutoff[e.personUUID]; ok && !e.timestamp.After(c) {
+			eventsDeleted++
+			continue
+		}
+		kept = append(kept, e)
+	}
+	clear(s.st.events[len(kept):])
+	s.st.events = kept
+	now := s.now()
+	for _, d := range loaded {
+		t := now
+		d.deleteVerifiedAt = &t
+	}
+	return len(loaded), eventsDeleted
+}
+
+func (s *Server) deletionJobLoop(every time.Duration) {
+	defer s.wg.Done()
+	tick := time.NewTicker(every)
+	defer tick.Stop()
+	for {
+		select {
+		case <-s.done:
+			return
+		case <-tick.C:
+			rows, events := s.RunDeletionJob()
+			if rows > 0 {
+				s.logf("deletion job: %d rows verified, %d events deleted", rows, events)
+			}
+		}
+	}
+}

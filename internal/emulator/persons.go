@@ -1,0 +1,327 @@
+package emulator
+
+import (
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/google/uuid"
+)
+
+var (
+	readScopes   = []string{"person:read"}
+	writeScopes  = []string{"person:write"}
+	cohortScopes = []string{"person:read", "cohort:read"}
+)
+
+const notAPersonID = "The ID provided does not look like a personID. If you are using a distinctId, please use /persons?distinct_id=X instead."
+
+// createNotAllowed is PersonViewSet.create's MethodNotAllowed detail (§2.1); the
+// exact wording is from memory of the source (UNVERIFIED).
+const createNotAllowed = "Creating persons via this API is not allowed. Please create persons by sending an $identify event. See https://posthog.com/docs/product-analytics/identify for details."
+
+func (s *Server) handlePersonsCollection(w http.ResponseWriter, r *http.Request) {
+	scopes := readScopes
+	if r.Method == http.MethodPost {
+		scopes = writeScopes // "create" is a default write action
+	}
+	if !s.check(w, r, guard{scopes: scopes, methods: []string{"GET", "HEAD", "POST"}}) {
+		return
+	}
+	if r.Method == http.MethodPost {
+		errMethodNotAllowedDetail(w, createNotAllowed)
+		return
+	}
+	s.listPersons(w, r, r.URL.Query().Get("format") == "csv")
+}
+
+// handlePersonsCSVSuffix serves /persons.csv (§4.1).
+func (s *Server) handlePersonsCSVSuffix(w http.ResponseWriter, r *http.Request) {
+	if !s.check(w, r, guard{scopes: readScopes, methods: []string{"GET", "HEAD"}}) {
+		return
+	}
+	s.listPersons(w, r, true)
+}
+
+func errMethodNotAllowedDetail(w http.ResponseWriter, detail string) {
+	writeError(w, http.StatusMethodNotAllowed, "invalid_request", "method_not_allowed", detail)
+}
+
+var emailLike = regexp.MustCompile(`^[^@\s]+@[^@\s]+\.[^@\s]+$`)
+
+// listPersons implements GET list (§4.1): filters, created_at DESC / id DESC order,
+// hand-built {results, next, previous[, count]} with next set whenever the page is full.
+func (s *Server) listPersons(w http.ResponseWriter, r *http.Request, csvOut bool) {
+	q := r.URL.Query()
+	limit := intParam(r, "limit", 100)
+	if limit == 0 {
+		limit = 100 // limit=0 is not meaningful; treated as the default (UNVERIFIED)
+	}
+	offset := intParam(r, "offset", 0)
+	if cid := q.Get("client_query_id"); len(cid) > 128 {
+		writeAttrError(w, http.StatusBadRequest, "validation_error", "invalid_input",
+			"Ensure this field has no more than 128 characters.", "client_query_id")
+		return
+	}
+	filters, err := parsePropertyFilters(q.Get("properties"))
+	if err != nil {
+		writeAttrError(w, http.StatusBadRequest, "validation_error", "invalid_input", err.Error(), "properties")
+		return
+	}
+
+	s.mu.Lock()
+	all := s.st.sortedPersons()
+	exact := false // a single exact hit: next is null
+	var matched []*person
+	if did, ok := q["distinct_id"]; ok {
+		if p := s.st.byDistinctID[did[0]]; p != nil {
+			matched, exact = []*person{p}, true
+		}
+	} else {
+		matched = all
+	}
+	if email := q.Get("email"); email != "" {
+		matched = filterPersons(matched, func(p *person) bool { return toString(p.props["email"]) == email && p.props["email"] != nil })
+	}
+	if search := strings.TrimSpace(q.Get("search")); search != "" && !exact {
+		var hit *person
+		if emailLike.MatchString(search) {
+			for _, p := range matched {
+				if e, ok := p.props["email"].(string); ok && strings.EqualFold(e, search) {
+					hit = p
+					break
+				}
+			}
+		} else if u, err := uuid.Parse(search); err == nil && strings.Count(search, "-") == 4 {
+			for _, p := range matched {
+				if p.uuid == u.String() || containsString(p.distinctIDs, search) {
+					hit = p
+					break
+				}
+			}
+		}
+		if hit != nil {
+			matched, exact = []*person{hit}, true
+		} else {
+			needle := strings.ToLower(search)
+			matched = filterPersons(matched, func(p *person) bool { return fuzzyMatch(p, needle) })
+		}
+	}
+	if len(filters) > 0 {
+		matched = filterPersons(matched, func(p *person) bool { return filters.match(p) })
+	}
+	total := len(matched)
+
+	if csvOut {
+		// PaginatedCSVRenderer: offset 0, CSV_EXPORT_LIMIT rows (50 000 chosen, UNVERIFIED).
+		if len(matched) > csvExportLimit {
+			matched = matched[:csvExportLimit]
+		}
+		rows := make([]map[string]any, len(matched))
+		for i, p := range matched {
+			rows[i] = serializedPerson(p)
+		}
+		s.mu.Unlock()
+		writeCSV(w, rows)
+		return
+	}
+
+	page := []*person{}
+	if offset < len(matched) {
+		end := min(offset+limit, len(matched))
+		page = matched[offset:end]
+	}
+	results := make([]map[string]any, len(page))
+	for i, p := range page {
+		results[i] = serializedPerson(p)
+	}
+	s.mu.Unlock()
+
+	body := map[string]any{"results": results, "next": nil, "previous": nil}
+	if !exact && len(results) >= limit {
+		body["next"] = withParams(r, map[string]string{"offset": strconv.Itoa(offset + limit), "limit": strconv.Itoa(limit)})
+	}
+	if offset-limit >= 0 {
+		body["previous"] = withParams(r, map[string]string{"offset": strconv.Itoa(offset - limit), "limit": strconv.Itoa(limit)})
+	}
+	if _, ok := q["include_total"]; ok {
+		body["count"] = total
+	}
+	writeJSON(w, http.StatusOK, body)
+}
+
+const csvExportLimit = 50000
+
+func filterPersons(in []*person, keep func(*person) bool) []*person {
+	out := []*person{}
+	for _, p := range in {
+		if keep(p) {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func containsString(list []string, v string) bool {
+	for _, x := range list {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+// fuzzyMatch: case-insensitive substring of email, name, person uuid or a distinct id.
+func fuzzyMatch(p *person, needle string) bool {
+	for _, k := range []string{"email", "name"} {
+		if v, ok := p.props[k]; ok && strings.Contains(strings.ToLower(toString(v)), needle) {
+			return true
+		}
+	}
+	if strings.Contains(p.uuid, needle) {
+		return true
+	}
+	for _, d := range p.distinctIDs {
+		if strings.Contains(strings.ToLower(d), needle) {
+			return true
+		}
+	}
+	return false
+}
+
+// handlePersonDetail serves /persons/{id}/: GET retrieve, DELETE destroy.
+// update/partial_update are not emulated (405).
+func (s *Server) handlePersonDetail(w http.ResponseWriter, r *http.Request) {
+	scopes := readScopes
+	if r.Method == http.MethodDelete {
+		scopes = writeScopes
+	}
+	if !s.check(w, r, guard{scopes: scopes, methods: []string{"GET", "HEAD", "DELETE"}, deletion: r.Method == http.MethodDelete}) {
+		return
+	}
+	kind, id, u := parsePersonRef(r.PathValue("id"))
+	if kind == refInvalid {
+		errValidation(w, notAPersonID)
+		return
+	}
+	if r.Method == http.MethodDelete {
+		s.destroyPerson(w, r, kind, id, u)
+		return
+	}
+	s.mu.Lock()
+	p := s.lookupRef(kind, id, u)
+	var body map[string]any
+	if p != nil {
+		body = personRecord(p)
+	}
+	s.mu.Unlock()
+	if p == nil {
+		errNotFound(w)
+		return
+	}
+	writeJSON(w, http.StatusOK, body)
+}
+
+// handleBatchByDistinctIDs (§4.4): bad input is 200 {"results": {}}, 200-id cap,
+// results keyed by the requested distinct id.
+func (s *Server) handleBatchByDistinctIDs(w http.ResponseWriter, r *http.Request) {
+	if !s.check(w, r, guard{scopes: readScopes, methods: []string{"POST"}}) {
+		return
+	}
+	body, err := readJSON(r)
+	if err != nil {
+		errParse(w, err)
+		return
+	}
+	results := map[string]any{}
+	obj, _ := body.(map[string]any)
+	ids, _ := obj["distinct_ids"].([]any)
+	if len(ids) > maxBatch {
+		ids = ids[:maxBatch]
+	}
+	s.mu.Lock()
+	for _, v := range ids {
+		d, ok := v.(string)
+		if !ok {
+			continue
+		}
+		if p := s.st.byDistinctID[d]; p != nil {
+			results[d] = minimalPerson(p)
+		}
+	}
+	s.mu.Unlock()
+	writeJSON(w, http.StatusOK, map[string]any{"results": results})
+}
+
+const maxBatch = 200
+
+// handleBatchByUUIDs (§4.5): like batch_by_distinct_ids, but every uuid must parse
+// (400 otherwise) and keys are the canonical lower-case uuid.
+func (s *Server) handleBatchByUUIDs(w http.ResponseWriter, r *http.Request) {
+	if !s.check(w, r, guard{scopes: readScopes, methods: []string{"POST"}}) {
+		return
+	}
+	body, err := readJSON(r)
+	if err != nil {
+		errParse(w, err)
+		return
+	}
+	obj, _ := body.(map[string]any)
+	raw, _ := obj["uuids"].([]any)
+	if len(raw) > maxBatch {
+		raw = raw[:maxBatch]
+	}
+	keys := make([]string, 0, len(raw))
+	for _, v := range raw {
+		str, ok := v.(string)
+		u, err := uuid.Parse(str)
+		if !ok || err != nil {
+			errValidation(w, "One or more UUIDs are invalid.")
+			return
+		}
+		keys = append(keys, u.String())
+	}
+	results := map[string]any{}
+	s.mu.Lock()
+	for _, k := range keys {
+		if p := s.st.persons[k]; p != nil {
+			results[k] = minimalPerson(p)
+		}
+	}
+	s.mu.Unlock()
+	writeJSON(w, http.StatusOK, map[string]any{"results": results})
+}
+
+// handleCohorts (§4.8): no cohorts exist yet, so an existing person has none.
+func (s *Server) handleCohorts(w http.ResponseWriter, r *http.Request) {
+	if !s.check(w, r, guard{scopes: cohortScopes, methods: []string{"GET", "HEAD"}}) {
+		return
+	}
+	vals, ok := r.URL.Query()["person_id"]
+	if !ok {
+		// request.GET["person_id"] raises KeyError → unhandled → 500 (UNVERIFIED, §4.8).
+		errServer(w)
+		return
+	}
+	kind, id, u := parsePersonRef(vals[0])
+	s.mu.Lock()
+	p := s.lookupRef(kind, id, u)
+	s.mu.Unlock()
+	if p == nil {
+		errNotFound(w)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"results": []any{}})
+}
+
+// handleLegacyActors answers funnel, funnel/correlation and lifecycle when
+// -legacy-actor-endpoints is set. These actions declare no required_scopes, so
+// scoped keys get 403 first (§2.1). Their behaviour is implemented by a later issue.
+func (s *Server) handleLegacyActors(w http.ResponseWriter, r *http.Request) {
+	if !s.check(w, r, guard{scopes: nil, methods: []string{"GET", "HEAD", "POST"}}) {
+		return
+	}
+	writeError(w, http.StatusNotImplemented, "server_error", "not_implemented",
+		"Legacy person actor endpoints (funnel, funnel/correlation, lifecycle) are not emulated yet.")
+}

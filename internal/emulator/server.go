@@ -1,0 +1,228 @@
+// Package emulator is an in-memory emulation of the parts of the PostHog API the
+// provider uses: capture ingestion and the persons REST API. Every behaviour
+// follows /work/shared/reference/posthog-persons-api.md (cited as §N).
+package emulator
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// APIKey is a personal API key. Empty Scopes = legacy unscoped key (allowed
+// everything, §2.1); nil Projects = all projects.
+type APIKey struct {
+	Key      string
+	Scopes   []string
+	Projects []int
+}
+
+// Config configures a Server. Zero values get the documented defaults.
+type Config struct {
+	ProjectID            int    // default 1
+	ProjectToken         string // default "phc_emulator"
+	APIKeys              []APIKey
+	BulkDeleteMode       string        // "sync" (default) or "async"
+	AsyncDeleteDelay     time.Duration // default 500ms
+	LegacyActorEndpoints bool
+	RateLimit            bool
+	RateLimitScale       float64 // default 1
+	DeletionJobEvery     time.Duration
+	Fault429             float64
+	Fault5xx             float64
+	FaultDrop            float64
+	Latency              time.Duration
+	FaultSeed            int64
+	Now                  func() time.Time
+	Logf                 func(format string, args ...any)
+}
+
+// Server is the emulator; it implements http.Handler and is safe for concurrent use.
+type Server struct {
+	cfg    Config
+	api    *http.ServeMux
+	ctl    *http.ServeMux
+	offset atomic.Int64 // clock offset in ns, set through AdvanceClock / /_emulator/clock
+
+	mu sync.Mutex // guards st
+	st *store
+
+	stats    *statsRecorder
+	throttle *throttler
+	faults   *faults
+
+	closeOnce sync.Once
+	done      chan struct{}
+	wg        sync.WaitGroup
+}
+
+// New builds a Server and starts its background goroutines (see Close).
+func New(cfg Config) *Server {
+	if cfg.ProjectID == 0 {
+		cfg.ProjectID = 1
+	}
+	if cfg.ProjectToken == "" {
+		cfg.ProjectToken = "phc_emulator"
+	}
+	if len(cfg.APIKeys) == 0 {
+		cfg.APIKeys = []APIKey{{Key: "phx_emulator", Scopes: []string{"*"}}}
+	}
+	if cfg.BulkDeleteMode == "" {
+		cfg.BulkDeleteMode = "sync"
+	}
+	if cfg.AsyncDeleteDelay == 0 {
+		cfg.AsyncDeleteDelay = 500 * time.Millisecond
+	}
+	if cfg.RateLimitScale <= 0 {
+		cfg.RateLimitScale = 1
+	}
+	s := &Server{
+		cfg:      cfg,
+		st:       newStore(),
+		stats:    newStatsRecorder(),
+		throttle: newThrottler(cfg.RateLimitScale),
+		faults:   newFaults(cfg),
+		done:     make(chan struct{}),
+	}
+	s.api = http.NewServeMux()
+	s.ctl = http.NewServeMux()
+	s.routes()
+	s.controlRoutes()
+	if cfg.DeletionJobEvery > 0 {
+		s.wg.Add(1)
+		go s.deletionJobLoop(cfg.DeletionJobEvery)
+	}
+	if cfg.BulkDeleteMode == "async" {
+		s.wg.Add(1)
+		go s.queueLoop()
+	}
+	return s
+}
+
+// Close stops background goroutines. It is safe to call more than once.
+func (s *Server) Close() {
+	s.closeOnce.Do(func() { close(s.done) })
+	s.wg.Wait()
+}
+
+func (s *Server) now() time.Time {
+	base := time.Now
+	if s.cfg.Now != nil {
+		base = s.cfg.Now
+	}
+	return base().Add(time.Duration(s.offset.Load())).UTC()
+}
+
+// AdvanceClock moves the emulator clock forward (or back, with d < 0).
+func (s *Server) AdvanceClock(d time.Duration) { s.offset.Add(int64(d)) }
+
+func (s *Server) setClock(t time.Time) {
+	base := time.Now
+	if s.cfg.Now != nil {
+		base = s.cfg.Now
+	}
+	s.offset.Store(int64(t.Sub(base())))
+}
+
+func (s *Server) logf(format string, args ...any) {
+	if s.cfg.Logf != nil {
+		s.cfg.Logf(format, args...)
+	}
+}
+
+// apiPrefixes: /api/projects/ is canonical, /api/environments/ the alias (§1.1).
+var apiPrefixes = []string{"/api/projects/{project_id}", "/api/environments/{project_id}"}
+
+func (s *Server) routes() {
+	for _, pre := range apiPrefixes {
+		p := pre + "/persons/"
+		s.api.HandleFunc(p, s.handlePersonsCollection)
+		s.api.HandleFunc(pre+"/persons.csv/", s.handlePersonsCSVSuffix)
+		s.api.HandleFunc(p+"{id}/", s.handlePersonDetail)
+		s.api.HandleFunc(p+"bulk_delete/", s.handleBulkDelete)
+		s.api.HandleFunc(p+"batch_by_distinct_ids/", s.handleBatchByDistinctIDs)
+		s.api.HandleFunc(p+"batch_by_uuids/", s.handleBatchByUUIDs)
+		s.api.HandleFunc(p+"deletion_status/", s.handleDeletionStatus)
+		s.api.HandleFunc(p+"cohorts/", s.handleCohorts)
+		if s.cfg.LegacyActorEndpoints {
+			// Without the flag these paths fall through to the detail route or
+			// to no route at all, as in current PostHog (§6.4).
+			s.api.HandleFunc(p+"funnel/", s.handleLegacyActors)
+			s.api.HandleFunc(p+"funnel/correlation/", s.handleLegacyActors)
+			s.api.HandleFunc(p+"lifecycle/", s.handleLegacyActors)
+		}
+	}
+	for _, p := range []string{"/batch/", "/capture/", "/e/", "/i/v0/e/", "/track/"} {
+		s.api.HandleFunc(p, s.handleCapture)
+	}
+}
+
+// ServeHTTP dispatches /_emulator/* controls directly, and PostHog routes through
+// fault injection and the stats recorder.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if strings.HasPrefix(r.URL.Path, "/_emulator/") {
+		s.serveControl(w, r)
+		return
+	}
+	start := time.Now()
+	// Be lenient about the trailing slash: PostHog's routes take it; accept both.
+	if !strings.HasSuffix(r.URL.Path, "/") {
+		r2 := r.Clone(r.Context())
+		r2.URL.Path += "/"
+		r2.URL.RawPath = ""
+		r = r2
+	}
+	_, pattern := s.api.Handler(r)
+	var h http.Handler = s.api // s.api.ServeHTTP sets the path values
+	if pattern == "" {
+		pattern = "(unmatched)"
+		h = http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { errEndpointNotFound(w) })
+	}
+	key := r.Method + " " + pattern
+
+	if s.cfg.Latency > 0 {
+		select {
+		case <-time.After(s.cfg.Latency):
+		case <-r.Context().Done():
+			return
+		}
+	}
+	switch s.faults.pick() {
+	case faultDrop:
+		s.stats.record(key, "dropped")
+		s.logf("%s %s -> dropped (fault)", r.Method, r.URL.RequestURI())
+		dropConnection(w)
+		return
+	case fault5xx:
+		h = http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { errServer(w) })
+	case fault429:
+		// An injected throttle says 1 second: the shortest honest wait.
+		h = http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { writeThrottled(w, 1) })
+	}
+	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+	h.ServeHTTP(rec, r)
+	s.stats.record(key, strconv.Itoa(rec.status))
+	s.logf("%s %s -> %d (%s)", r.Method, r.URL.RequestURI(), rec.status, time.Since(start).Round(time.Microsecond))
+}
+
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+	wrote  bool
+}
+
+func (r *statusRecorder) WriteHeader(code int) {
+	if !r.wrote {
+		r.status = code
+		r.wrote = true
+	}
+	r.ResponseWriter.WriteHeader(code)
+}
+
+func (r *statusRecorder) Write(b []byte) (int, error) {
+	r.wrote = true
+	return r.ResponseWriter.Write(b)
+}

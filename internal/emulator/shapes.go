@@ -1,0 +1,155 @@
+package emulator
+
+import (
+	"fmt"
+	"maps"
+	"regexp"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// isoTime renders a timestamp the way DRF does (isoformat, "+00:00" → "Z").
+func isoTime(t time.Time) string {
+	t = t.UTC()
+	if t.Nanosecond()/1000 == 0 {
+		return t.Format("2006-01-02T15:04:05Z")
+	}
+	return t.Format("2006-01-02T15:04:05.000000Z")
+}
+
+func isoTimePtr(t *time.Time) any {
+	if t == nil {
+		return nil
+	}
+	return isoTime(*t)
+}
+
+// legacyAnonID matches posthog-js's pre-UUID anonymous ids (five dash-separated hex runs).
+var legacyAnonID = regexp.MustCompile(`^[0-9a-fA-F]+(-[0-9a-fA-F]+){4}$`)
+
+// looksAnonymous is the "UUID-looking" test used to order distinct ids and to
+// pick the display name (§3).
+func looksAnonymous(id string) bool {
+	if _, err := uuid.Parse(id); err == nil {
+		return true
+	}
+	return legacyAnonID.MatchString(id)
+}
+
+// displayName: the first non-empty of email, name, username (v-new default
+// person_display_name_properties); else the first distinct id, preferring
+// non-anonymous-looking ones; else the pk (§3).
+func displayName(p *person) string {
+	for _, k := range []string{"email", "name", "username"} {
+		if v, ok := p.props[k]; ok && v != nil {
+			if s, ok := v.(string); ok {
+				if s != "" {
+					return s
+				}
+				continue
+			}
+			return toString(v)
+		}
+	}
+	for _, d := range p.distinctIDs {
+		if !looksAnonymous(d) {
+			return d
+		}
+	}
+	if len(p.distinctIDs) > 0 {
+		return p.distinctIDs[0]
+	}
+	return strconv.FormatInt(p.id, 10)
+}
+
+// recordDistinctIDs: non-anonymous-looking ids first, otherwise stored order (§3).
+func recordDistinctIDs(p *person) []string {
+	out := slices.Clone(p.distinctIDs)
+	slices.SortStableFunc(out, func(a, b string) int {
+		aa, ba := looksAnonymous(a), looksAnonymous(b)
+		switch {
+		case aa == ba:
+			return 0
+		case !aa:
+			return -1
+		}
+		return 1
+	})
+	if out == nil {
+		out = []string{}
+	}
+	return out
+}
+
+func propsOrEmpty(m map[string]any) map[string]any {
+	// A copy: responses are encoded after the store lock is released.
+	if m == nil {
+		return map[string]any{}
+	}
+	return maps.Clone(m)
+}
+
+// personRecord is the retrieve shape (PersonSerializer, §3.1): integer id, no is_identified.
+func personRecord(p *person) map[string]any {
+	return map[string]any{
+		"id":           p.id,
+		"name":         displayName(p),
+		"distinct_ids": recordDistinctIDs(p),
+		"properties":   propsOrEmpty(p.props),
+		"created_at":   isoTime(p.createdAt),
+		"uuid":         p.uuid,
+		"last_seen_at": isoTimePtr(p.lastSeenAt),
+	}
+}
+
+// minimalPerson is the batch_by_* shape (§3.2): PersonRecord with at most 10 distinct ids.
+func minimalPerson(p *person) map[string]any {
+	m := personRecord(p)
+	if ids := m["distinct_ids"].([]string); len(ids) > 10 {
+		m["distinct_ids"] = ids[:10]
+	}
+	return m
+}
+
+// serializedPerson is the list shape (serialized_actors, §3.3): id is the uuid string.
+func serializedPerson(p *person) map[string]any {
+	ids := slices.Clone(p.distinctIDs)
+	if len(ids) > 1000 {
+		ids = ids[:1000]
+	}
+	if ids == nil {
+		ids = []string{}
+	}
+	return map[string]any{
+		"type":                "person",
+		"id":                  p.uuid,
+		"uuid":                p.uuid,
+		"created_at":          isoTime(p.createdAt),
+		"last_seen_at":        isoTimePtr(p.lastSeenAt),
+		"properties":          propsOrEmpty(p.props),
+		"is_identified":       p.isIdentified,
+		"name":                displayName(p),
+		"distinct_ids":        ids,
+		"matched_recordings":  []any{},
+		"value_at_data_point": nil,
+	}
+}
+
+func toString(v any) string {
+	switch x := v.(type) {
+	case string:
+		return x
+	case float64:
+		return strconv.FormatFloat(x, 'f', -1, 64)
+	case bool:
+		// Python str(True) is "True".
+		if x {
+			return "True"
+		}
+		return "False"
+	}
+	return fmt.Sprint(v)
+}

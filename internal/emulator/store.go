@@ -1,0 +1,197 @@
+package emulator
+
+import (
+	"maps"
+	"slices"
+	"sort"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// person is the emulator's row for a PostHog person (Postgres posthog_person plus
+// its distinct ids). Everything in store is guarded by Server.mu.
+type person struct {
+	id           int64
+	uuid         string
+	distinctIDs  []string // in the order they were attached ("order stored", §3)
+	props        map[string]any
+	isIdentified bool
+	createdAt    time.Time
+	lastSeenAt   *time.Time
+}
+
+// event is a stored ClickHouse event row; personUUID is the person at ingestion
+// (rewritten on merge, standing in for the squash of person overrides, §5).
+type event struct {
+	uuid       string
+	event      string
+	distinctID string
+	personUUID string
+	props      map[string]any
+	timestamp  time.Time
+}
+
+// asyncDeletion mirrors posthog_asyncdeletion for deletion_type Person (§5).
+type asyncDeletion struct {
+	id               int64
+	teamID           int
+	key              string // person uuid
+	createdAt        time.Time
+	deleteVerifiedAt *time.Time
+}
+
+// queuedDeletion is a person deletion handed to the "Celery" queue in async mode (§4.6).
+type queuedDeletion struct {
+	uuid string
+	due  time.Time // wall clock
+}
+
+type failureSpec struct {
+	step      string
+	remaining int
+}
+
+type store struct {
+	nextPersonID   int64
+	nextDeletionID int64
+	persons        map[string]*person // by uuid
+	byDistinctID   map[string]*person
+	events         []*event
+	deletions      []*asyncDeletion
+	queued         []queuedDeletion
+	failures       map[string][]*failureSpec // by person uuid
+}
+
+func newStore() *store {
+	return &store{
+		nextPersonID:   1,
+		nextDeletionID: 1,
+		persons:        map[string]*person{},
+		byDistinctID:   map[string]*person{},
+		failures:       map[string][]*failureSpec{},
+	}
+}
+
+func (st *store) createPerson(createdAt time.Time, distinctIDs ...string) *person {
+	p := &person{
+		id:        st.nextPersonID,
+		uuid:      uuid.NewString(),
+		props:     map[string]any{},
+		createdAt: createdAt,
+	}
+	st.nextPersonID++
+	st.persons[p.uuid] = p
+	for _, d := range distinctIDs {
+		st.attach(p, d)
+	}
+	return p
+}
+
+func (st *store) attach(p *person, distinctID string) {
+	if slices.Contains(p.distinctIDs, distinctID) {
+		return
+	}
+	p.distinctIDs = append(p.distinctIDs, distinctID)
+	st.byDistinctID[distinctID] = p
+}
+
+// deletePerson removes the person row and its distinct ids. Events stay (they
+// live in ClickHouse and only go with delete_events + the deletion job, §5).
+func (st *store) deletePerson(p *person) {
+	delete(st.persons, p.uuid)
+	for _, d := range p.distinctIDs {
+		if st.byDistinctID[d] == p {
+			delete(st.byDistinctID, d)
+		}
+	}
+}
+
+// mergeInto moves src's distinct ids and properties into dst and removes src.
+// dst's properties win; created_at becomes the earlier one (PostHog's merge keeps
+// the oldest created_at). Events are re-pointed to dst, as the person-override
+// squash does before the deletes job runs.
+func (st *store) mergeInto(dst, src *person) {
+	for _, d := range src.distinctIDs {
+		st.attach(dst, d)
+	}
+	for k, v := range src.props {
+		if _, ok := dst.props[k]; !ok {
+			dst.props[k] = v
+		}
+	}
+	if src.createdAt.Before(dst.createdAt) {
+		dst.createdAt = src.createdAt
+	}
+	if src.lastSeenAt != nil && (dst.lastSeenAt == nil || src.lastSeenAt.After(*dst.lastSeenAt)) {
+		t := *src.lastSeenAt
+		dst.lastSeenAt = &t
+	}
+	delete(st.persons, src.uuid)
+	for _, e := range st.events {
+		if e.personUUID == src.uuid {
+			e.personUUID = dst.uuid
+		}
+	}
+}
+
+func (st *store) personByID(id int64) *person {
+	for _, p := range st.persons {
+		if p.id == id {
+			return p
+		}
+	}
+	return nil
+}
+
+// sortedPersons returns persons in list order: created_at DESC, then id DESC (§4.1).
+func (st *store) sortedPersons() []*person {
+	out := make([]*person, 0, len(st.persons))
+	for _, p := range st.persons {
+		out = append(out, p)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if !out[i].createdAt.Equal(out[j].createdAt) {
+			return out[i].createdAt.After(out[j].createdAt)
+		}
+		return out[i].id > out[j].id
+	})
+	return out
+}
+
+// queueEventDeletion inserts an AsyncDeletion row unless an unverified row for the
+// same key exists: the partial unique constraint + ignore_conflicts of §5.
+func (st *store) queueEventDeletion(teamID int, personUUID string, now time.Time) {
+	for _, d := range st.deletions {
+		if d.key == personUUID && d.deleteVerifiedAt == nil {
+			return
+		}
+	}
+	st.deletions = append(st.deletions, &asyncDeletion{
+		id: st.nextDeletionID, teamID: teamID, key: personUUID, createdAt: now,
+	})
+	st.nextDeletionID++
+}
+
+// takeFailure consumes one injected failure for the person, if any step is armed.
+// Only steps in allowed are considered (steps that would not run are not consumed).
+func (st *store) takeFailure(personUUID string, allowed func(step string) bool) (string, bool) {
+	for _, f := range st.failures[personUUID] {
+		if f.remaining > 0 && allowed(f.step) {
+			f.remaining--
+			return f.step, true
+		}
+	}
+	return "", false
+}
+
+func (p *person) info() PersonInfo {
+	return PersonInfo{
+		ID:           p.id,
+		UUID:         p.uuid,
+		DistinctIDs:  slices.Clone(p.distinctIDs),
+		Properties:   maps.Clone(p.props),
+		IsIdentified: p.isIdentified,
+		CreatedAt:    p.createdAt,
+	}
+}
