@@ -232,11 +232,13 @@ func (c *Client) do(ctx context.Context, method, tmpl, path string, query url.Va
 		}
 		if past, rem := waitPastDeadline(ctx, wait, c.now()); past {
 			if asked {
-				return status, fmt.Errorf("%w; PostHog asked to wait %s before retrying, which would pass the context deadline (in %s), so giving up now",
-					apiErr, fmtSeconds(wait), rem.Round(time.Millisecond))
+				apiErr.note = fmt.Sprintf("PostHog asked to wait %s before retrying, which would pass the context deadline (in %s), so giving up now",
+					fmtSeconds(wait), rem.Round(time.Millisecond))
+			} else {
+				apiErr.note = fmt.Sprintf("the next retry (in %s) would pass the context deadline (in %s), so giving up now",
+					wait.Round(time.Millisecond), rem.Round(time.Millisecond))
 			}
-			return status, fmt.Errorf("%w; the next retry (in %s) would pass the context deadline (in %s), so giving up now",
-				apiErr, wait.Round(time.Millisecond), rem.Round(time.Millisecond))
+			return status, apiErr
 		}
 		tflog.Info(ctx, "PostHog API call will be retried", merge(fields, map[string]any{
 			"status": status, "wait": wait.String(), "server_requested_wait": asked,
@@ -268,6 +270,15 @@ func (c *Client) attempt(ctx context.Context, method, fullURL string, payload []
 	}
 	resp, err := c.hc.Do(req)
 	if err != nil {
+		// *url.Error repeats the full URL (with query values such as
+		// distinct ids); callers already name the endpoint.
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		if actx.Err() != nil && ctx.Err() == nil {
+			err = fmt.Errorf("no response within the %s request timeout: %w", c.timeout, err)
+		}
 		return 0, nil, nil, err
 	}
 	defer resp.Body.Close()

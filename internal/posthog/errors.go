@@ -26,6 +26,8 @@ type APIError struct {
 	Body                     string // short excerpt of a non-JSON body
 	Attempts                 int
 	RetryAfter               time.Duration // parsed wait for 429s
+
+	note string // replaces the hint, e.g. why a throttled call was not retried
 }
 
 var (
@@ -50,7 +52,9 @@ func (e *APIError) Error() string {
 	if e.Attr != "" {
 		fmt.Fprintf(&b, " (field %q)", e.Attr)
 	}
-	if h := e.hint(); h != "" {
+	if e.note != "" {
+		b.WriteString(" (" + e.note + ")")
+	} else if h := e.hint(); h != "" {
 		b.WriteString(" (" + h + ")")
 	}
 	if e.Attempts > 1 {
