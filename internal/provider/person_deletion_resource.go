@@ -1,0 +1,823 @@
+package provider
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
+	"github.com/hashicorp/terraform-plugin-framework-validators/listvalidator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/resourcevalidator"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+)
+
+const (
+	defaultCreateTimeout = 20 * time.Minute
+	defaultUpdateTimeout = 20 * time.Minute
+)
+
+var (
+	_ resource.Resource                     = &personDeletionResource{}
+	_ resource.ResourceWithConfigure        = &personDeletionResource{}
+	_ resource.ResourceWithConfigValidators = &personDeletionResource{}
+	_ resource.ResourceWithValidateConfig   = &personDeletionResource{}
+	_ resource.ResourceWithModifyPlan       = &personDeletionResource{}
+	_ resource.ResourceWithImportState      = &personDeletionResource{}
+)
+
+// NewPersonDeletionResource is the posthog_person_deletion constructor.
+func NewPersonDeletionResource() resource.Resource {
+	return &personDeletionResource{}
+}
+
+type personDeletionResource struct {
+	data *providerData
+}
+
+// personDeletionModel is the resource's state and plan.
+type personDeletionModel struct {
+	ID                       types.String   `tfsdk:"id"`
+	ProjectID                types.String   `tfsdk:"project_id"`
+	DistinctIDs              types.List     `tfsdk:"distinct_ids"`
+	UUIDs                    types.List     `tfsdk:"uuids"`
+	DeleteEvents             types.Bool     `tfsdk:"delete_events"`
+	DeleteRecordings         types.Bool     `tfsdk:"delete_recordings"`
+	KeepPerson               types.Bool     `tfsdk:"keep_person"`
+	WaitForEventsDeletion    types.Bool     `tfsdk:"wait_for_events_deletion"`
+	PreviewPersonCount       types.Int64    `tfsdk:"preview_person_count"`
+	PreviewPersonUUIDs       types.List     `tfsdk:"preview_person_uuids"`
+	PreviewUnmatchedIDs      types.List     `tfsdk:"preview_unmatched_ids"`
+	DeletedPersonCount       types.Int64    `tfsdk:"deleted_person_count"`
+	DeletedPersonUUIDs       types.List     `tfsdk:"deleted_person_uuids"`
+	UnmatchedIDs             types.List     `tfsdk:"unmatched_ids"`
+	RemainingPersonUUIDs     types.List     `tfsdk:"remaining_person_uuids"`
+	DeletedAt                types.String   `tfsdk:"deleted_at"`
+	EventsDeletionStatus     types.String   `tfsdk:"events_deletion_status"`
+	EventsDeletionVerifiedAt types.String   `tfsdk:"events_deletion_verified_at"`
+	Timeouts                 timeouts.Value `tfsdk:"timeouts"`
+}
+
+func (r *personDeletionResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_person_deletion"
+}
+
+func (r *personDeletionResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	replaceFlag := []planmodifier.Bool{replaceUnlessImported()}
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "Deletes persons from PostHog, waits until PostHog confirms it, and keeps the evidence in state. " +
+			"The plan shows how many persons the request matches and which requested ids match no person; later plans " +
+			"show an update when a deleted user has come back (PostHog creates a new person when events keep arriving " +
+			"for a deleted distinct id), and applying it deletes them again.\n\n" +
+			"~> **Deletions cannot be undone.** Removing ids from the request, or destroying the resource, " +
+			"makes no API call: it only stops Terraform from tracking them.",
+		Attributes: map[string]schema.Attribute{
+			"id": schema.StringAttribute{
+				MarkdownDescription: "An identifier of this deletion request: the project id, the kind of ids and a digest of the ids requested at creation.",
+				Computed:            true,
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+			"project_id": schema.StringAttribute{
+				MarkdownDescription: "The numeric id of the PostHog project to delete from. Defaults to the provider's `project_id`. Changing it forces a new resource.",
+				Optional:            true,
+				Computed:            true,
+				PlanModifiers: []planmodifier.String{
+					stringplanmodifier.UseStateForUnknown(),
+					stringplanmodifier.RequiresReplace(),
+				},
+				Validators: []validator.String{projectIDValidator{}},
+			},
+			"distinct_ids": schema.ListAttribute{
+				MarkdownDescription: "The distinct ids whose persons are deleted (for example user ids or emails that your product sends to PostHog). " +
+					"Every person that one of them resolves to is deleted, with all of that person's distinct ids. " +
+					"Exactly one of `distinct_ids` and `uuids` must be set. Adding ids deletes their persons in place; " +
+					"removing ids makes no API call.",
+				ElementType: types.StringType,
+				Optional:    true,
+				Validators: []validator.List{
+					listvalidator.SizeAtLeast(1),
+					listvalidator.ValueStringsAre(distinctIDValidator{}),
+					uniqueIDsValidator{},
+				},
+			},
+			"uuids": schema.ListAttribute{
+				MarkdownDescription: "The UUIDs of the persons to delete, as shown in PostHog. Exactly one of `distinct_ids` and `uuids` must be set.",
+				ElementType:         types.StringType,
+				Optional:            true,
+				Validators: []validator.List{
+					listvalidator.SizeAtLeast(1),
+					listvalidator.ValueStringsAre(personUUIDValidator{}),
+					uniqueIDsValidator{foldCase: true},
+				},
+			},
+			"delete_events": schema.BoolAttribute{
+				MarkdownDescription: "Whether to also delete the persons' events. PostHog deletes events captured before the request in a weekly batch job; " +
+					"`events_deletion_status` shows its progress. Defaults to `false`, as in PostHog. Changing it forces a new resource.",
+				Optional:      true,
+				Computed:      true,
+				Default:       booldefault.StaticBool(false),
+				PlanModifiers: replaceFlag,
+			},
+			"delete_recordings": schema.BoolAttribute{
+				MarkdownDescription: "Whether to also delete the persons' session recordings. PostHog reports no status for this. " +
+					"Defaults to `false`. Changing it forces a new resource.",
+				Optional:      true,
+				Computed:      true,
+				Default:       booldefault.StaticBool(false),
+				PlanModifiers: replaceFlag,
+			},
+			"keep_person": schema.BoolAttribute{
+				MarkdownDescription: "Whether to keep the person profiles and delete only their events and/or recordings. " +
+					"Requires `delete_events` or `delete_recordings`. Defaults to `false`. Changing it forces a new resource.",
+				Optional:      true,
+				Computed:      true,
+				Default:       booldefault.StaticBool(false),
+				PlanModifiers: replaceFlag,
+			},
+			"wait_for_events_deletion": schema.BoolAttribute{
+				MarkdownDescription: "Whether apply waits until PostHog verifies the event deletion, up to the create or update timeout. " +
+					"PostHog runs that job weekly, so this is off by default; when the timeout passes first, apply succeeds with a warning " +
+					"and `events_deletion_status` stays `pending`. Requires `delete_events`.",
+				Optional: true,
+				Computed: true,
+				Default:  booldefault.StaticBool(false),
+			},
+			"preview_person_count": schema.Int64Attribute{
+				MarkdownDescription: "How many persons the requested ids matched when the plan was made.",
+				Computed:            true,
+			},
+			"preview_person_uuids": schema.ListAttribute{
+				MarkdownDescription: "The UUIDs of the persons the requested ids matched when the plan was made. " +
+					"The apply deletes whatever the ids match at apply time and records it in `deleted_person_uuids`.",
+				ElementType: types.StringType,
+				Computed:    true,
+			},
+			"preview_unmatched_ids": schema.ListAttribute{
+				MarkdownDescription: "The requested ids that matched no person when the plan was made (ids deleted by an earlier apply are not repeated here).",
+				ElementType:         types.StringType,
+				Computed:            true,
+			},
+			"deleted_person_count": schema.Int64Attribute{
+				MarkdownDescription: "How many persons this resource has deleted, over all its applies.",
+				Computed:            true,
+			},
+			"deleted_person_uuids": schema.ListAttribute{
+				MarkdownDescription: "The UUIDs of the persons this resource has deleted and verified gone, over all its applies, sorted. " +
+					"With `keep_person`, the persons whose events or recordings were queued for deletion.",
+				ElementType: types.StringType,
+				Computed:    true,
+			},
+			"unmatched_ids": schema.ListAttribute{
+				MarkdownDescription: "The requested ids that have matched no person in any apply of this resource.",
+				ElementType:         types.StringType,
+				Computed:            true,
+			},
+			"remaining_person_uuids": schema.ListAttribute{
+				MarkdownDescription: "The persons the requested ids resolve to now, refreshed on every plan. Empty after a deletion; " +
+					"a non-empty value means a deleted user has come back, and the plan shows an update that deletes them again " +
+					"(with `keep_person`, it lists the kept persons).",
+				ElementType: types.StringType,
+				Computed:    true,
+			},
+			"deleted_at": schema.StringAttribute{
+				MarkdownDescription: "When the last apply that deleted persons finished (RFC 3339).",
+				Computed:            true,
+			},
+			"events_deletion_status": schema.StringAttribute{
+				MarkdownDescription: "The state of the event deletion, refreshed from PostHog's `deletion_status`: " +
+					"`not_requested` (`delete_events` is false), `none` (no person was deleted), `pending` (queued, waiting for " +
+					"PostHog's weekly job) or `completed` (PostHog verified it for every deleted person).",
+				Computed: true,
+			},
+			"events_deletion_verified_at": schema.StringAttribute{
+				MarkdownDescription: "When PostHog verified the event deletion of the last person (RFC 3339), once `events_deletion_status` is `completed`.",
+				Computed:            true,
+			},
+		},
+		Blocks: map[string]schema.Block{
+			"timeouts": timeouts.Block(ctx, timeouts.Opts{Create: true, Update: true}),
+		},
+	}
+}
+
+func (r *personDeletionResource) ConfigValidators(context.Context) []resource.ConfigValidator {
+	return []resource.ConfigValidator{
+		resourcevalidator.ExactlyOneOf(path.MatchRoot("distinct_ids"), path.MatchRoot("uuids")),
+	}
+}
+
+// ValidateConfig rejects flag combinations that cannot do what they say.
+func (r *personDeletionResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
+	var config personDeletionModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &config)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	isTrue := func(v types.Bool) bool { return !v.IsNull() && !v.IsUnknown() && v.ValueBool() }
+	isFalse := func(v types.Bool) bool { return v.IsNull() || (!v.IsUnknown() && !v.ValueBool()) }
+	if isTrue(config.KeepPerson) && isFalse(config.DeleteEvents) && isFalse(config.DeleteRecordings) {
+		resp.Diagnostics.AddAttributeError(path.Root("keep_person"), "keep_person deletes nothing on its own",
+			"With keep_person = true the persons are kept, so set delete_events = true and/or delete_recordings = true, "+
+				"or remove keep_person to delete the persons.")
+	}
+	if isTrue(config.WaitForEventsDeletion) && isFalse(config.DeleteEvents) {
+		resp.Diagnostics.AddAttributeError(path.Root("wait_for_events_deletion"), "Nothing to wait for",
+			"wait_for_events_deletion = true waits for PostHog to delete events; set delete_events = true or remove wait_for_events_deletion.")
+	}
+}
+
+func (r *personDeletionResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
+	if req.ProviderData == nil {
+		return
+	}
+	data, ok := req.ProviderData.(*providerData)
+	if !ok {
+		resp.Diagnostics.AddError("Unexpected Resource Configure Type",
+			fmt.Sprintf("Expected *providerData, got: %T. Please report this issue to the provider developers.", req.ProviderData))
+		return
+	}
+	r.data = data
+}
+
+// ModifyPlan fills in the plan-time preview for reviewers and plans an update
+// when a deleted user has come back.
+func (r *personDeletionResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if req.Plan.Raw.IsNull() {
+		resp.Diagnostics.AddWarning("Destroying a person deletion does not restore anyone",
+			"Destroying posthog_person_deletion only removes it from Terraform state. The persons, events and recordings "+
+				"it deleted stay deleted; PostHog deletions cannot be undone.")
+		return
+	}
+	var plan personDeletionModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	creating := req.State.Raw.IsNull()
+	var state personDeletionModel
+	if !creating {
+		resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+		if resp.Diagnostics.HasError() {
+			return
+		}
+		keepComputedFromState(&plan, state)
+		warnAboutRemovedIDs(plan, state, &resp.Diagnostics)
+	}
+
+	if plan.ProjectID.IsUnknown() {
+		// Not configured here: the provider's project applies, if it has one.
+		var configured types.String
+		resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("project_id"), &configured)...)
+		if configured.IsNull() {
+			plan.ProjectID = types.StringNull()
+		}
+	}
+
+	changed := creating || !plan.DistinctIDs.Equal(state.DistinctIDs) || !plan.UUIDs.Equal(state.UUIDs) ||
+		flagsDiffer(plan, state)
+	returning := !creating && !boolValue(state.KeepPerson) && len(stringList(state.RemainingPersonUUIDs)) > 0
+	waitNow := !creating && boolValue(plan.WaitForEventsDeletion) && !boolValue(state.WaitForEventsDeletion) &&
+		state.EventsDeletionStatus.ValueString() == eventsPending
+	if !changed && !returning {
+		if waitNow {
+			plan.EventsDeletionStatus = types.StringUnknown()
+			plan.EventsDeletionVerifiedAt = types.StringUnknown()
+		}
+		resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
+		return
+	}
+
+	markApplyResultsUnknown(&plan)
+	request, known, diags := r.requestFromModel(plan)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	if !known || r.data == nil {
+		// Ids or provider settings come from other resources: the preview waits for apply.
+		plan.PreviewPersonCount = types.Int64Unknown()
+		plan.PreviewPersonUUIDs = types.ListUnknown(types.StringType)
+		plan.PreviewUnmatchedIDs = types.ListUnknown(types.StringType)
+		resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
+		return
+	}
+	plan.ProjectID = types.StringValue(fmt.Sprint(request.projectID))
+	if creating {
+		plan.ID = types.StringValue(deletionID(request))
+	}
+	found, err := resolvePersons(ctx, r.data.client, request)
+	if err != nil {
+		resp.Diagnostics.AddError("Unable to preview the person deletion", err.Error())
+		return
+	}
+	plan.PreviewPersonCount = types.Int64Value(int64(len(found.personUUIDs)))
+	plan.PreviewPersonUUIDs = stringListValue(found.personUUIDs)
+	plan.PreviewUnmatchedIDs = stringListValue(unmatchedAfter(request.ids, stringList(state.DistinctIDs), stringList(state.UUIDs),
+		stringList(state.UnmatchedIDs), found.matched, creating))
+	tflog.Info(ctx, "planned person deletion", map[string]any{
+		"persons_matched": len(found.personUUIDs), "ids_requested": len(request.ids),
+	})
+	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
+}
+
+func (r *personDeletionResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	var plan personDeletionModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	timeout, diags := plan.Timeouts.Create(ctx, defaultCreateTimeout)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() || !r.requireClient(&resp.Diagnostics) {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+
+	request, diags := r.knownRequest(plan)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	plan.ID = types.StringValue(deletionID(request))
+	plan.ProjectID = types.StringValue(fmt.Sprint(request.projectID))
+	r.apply(ctx, request, &plan, personDeletionModel{}, true, &resp.Diagnostics)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+}
+
+func (r *personDeletionResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	var plan, state personDeletionModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	timeout, diags := plan.Timeouts.Update(ctx, defaultUpdateTimeout)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() || !r.requireClient(&resp.Diagnostics) {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+
+	request, diags := r.knownRequest(plan)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	warnAboutRemovedIDs(plan, state, &resp.Diagnostics)
+	if !plan.DeletedPersonUUIDs.IsUnknown() {
+		// The plan deletes nothing (wait_for_events_deletion was switched on):
+		// only the event-deletion status may change.
+		if plan.EventsDeletionStatus.IsUnknown() {
+			r.recordEventsDeletion(ctx, request, &plan, stringList(state.DeletedPersonUUIDs), true, &resp.Diagnostics)
+		}
+		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+		return
+	}
+	r.apply(ctx, request, &plan, state, false, &resp.Diagnostics)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+}
+
+// apply runs the deletion and records in model exactly what happened, also
+// when it fails part way: state never claims more than PostHog did.
+func (r *personDeletionResource) apply(ctx context.Context, request deletionRequest, model *personDeletionModel, prior personDeletionModel, creating bool, diags *diag.Diagnostics) {
+	outcome, runErr := deleter{client: r.data.client}.run(ctx, request)
+
+	deleted := mergeSorted(stringList(prior.DeletedPersonUUIDs), outcome.deleted)
+	model.DeletedPersonUUIDs = stringListValue(deleted)
+	model.DeletedPersonCount = types.Int64Value(int64(len(deleted)))
+	model.UnmatchedIDs = stringListValue(unmatchedAfter(request.ids, stringList(prior.DistinctIDs), stringList(prior.UUIDs),
+		stringList(prior.UnmatchedIDs), outcome.matched, creating))
+	switch {
+	case len(outcome.deleted) > 0 || prior.DeletedAt.IsNull() || prior.DeletedAt.IsUnknown():
+		model.DeletedAt = types.StringValue(time.Now().UTC().Format(time.RFC3339))
+	default:
+		model.DeletedAt = prior.DeletedAt
+	}
+	model.RemainingPersonUUIDs = stringListValue(nil)
+	if request.keepPerson {
+		model.RemainingPersonUUIDs = stringListValue(deleted)
+	}
+	r.recordEventsDeletion(ctx, request, model, deleted, runErr == nil, diags)
+
+	if runErr != nil {
+		lookupCtx, cancel := afterEndContext(ctx)
+		defer cancel()
+		if found, err := resolvePersons(lookupCtx, r.data.client, request); err == nil && !request.keepPerson {
+			model.RemainingPersonUUIDs = stringListValue(found.personUUIDs)
+		}
+		summary := "Person deletion did not finish"
+		if isContextEnd(runErr) {
+			summary = "Person deletion was interrupted"
+		}
+		diags.AddError(summary, fmt.Sprintf("%s.\n\nState records only the %d persons confirmed deleted. "+
+			"Apply again to finish the request; persons already deleted are not touched again.", runErr, len(deleted)))
+		return
+	}
+	if unmatched := stringList(model.UnmatchedIDs); len(unmatched) > 0 {
+		tflog.Info(ctx, "requested ids matched no person", map[string]any{"count": len(unmatched)})
+	}
+}
+
+// recordEventsDeletion sets events_deletion_status after an apply; with
+// wait_for_events_deletion it waits for PostHog's verification first.
+func (r *personDeletionResource) recordEventsDeletion(ctx context.Context, request deletionRequest, model *personDeletionModel, deleted []string, finished bool, diags *diag.Diagnostics) {
+	model.EventsDeletionVerifiedAt = types.StringNull()
+	if !request.deleteEvents {
+		model.EventsDeletionStatus = types.StringValue(eventsNotRequested)
+		return
+	}
+	lookupCtx := ctx
+	if !finished {
+		// The apply failed or ran out of time; still record the truth.
+		var cancel context.CancelFunc
+		lookupCtx, cancel = afterEndContext(ctx)
+		defer cancel()
+	}
+	var (
+		status, verifiedAt string
+		err                error
+	)
+	if finished && boolValue(model.WaitForEventsDeletion) {
+		status, verifiedAt, err = waitForEventsDeletion(ctx, r.data.client, request.projectID, deleted)
+		if err == nil && status == eventsPending {
+			diags.AddWarning("Event deletion is still pending",
+				"PostHog had not verified the event deletion when the timeout ended. PostHog runs that job weekly; "+
+					"events_deletion_status is refreshed on every plan.")
+		}
+	} else {
+		status, verifiedAt, err = eventsDeletion(lookupCtx, r.data.client, request.projectID, deleted)
+	}
+	if err != nil {
+		status = eventsPending
+		diags.AddWarning("Could not read the event-deletion status", err.Error()+"; it is refreshed on the next plan.")
+	}
+	model.EventsDeletionStatus = types.StringValue(status)
+	if verifiedAt != "" {
+		model.EventsDeletionVerifiedAt = types.StringValue(verifiedAt)
+	}
+}
+
+// Read refreshes the event-deletion status and looks for persons that came
+// back for the requested ids. It never removes the resource because persons
+// are missing: their absence is the goal.
+func (r *personDeletionResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	var state personDeletionModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() || !r.requireClient(&resp.Diagnostics) {
+		return
+	}
+	request, diags := r.knownRequest(state)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	found, err := resolvePersons(ctx, r.data.client, request)
+	if err != nil {
+		resp.Diagnostics.AddError("Unable to refresh the person deletion", err.Error())
+		return
+	}
+	state.RemainingPersonUUIDs = stringListValue(found.personUUIDs)
+	if len(found.personUUIDs) > 0 && !request.keepPerson {
+		tflog.Info(ctx, "persons exist again for the requested ids", map[string]any{"persons": len(found.personUUIDs)})
+	}
+	deleted := stringList(state.DeletedPersonUUIDs)
+	if state.DeletedPersonCount.IsNull() {
+		state.DeletedPersonCount = types.Int64Value(int64(len(deleted)))
+		state.DeletedPersonUUIDs = stringListValue(deleted)
+	}
+	if state.UnmatchedIDs.IsNull() {
+		state.UnmatchedIDs = stringListValue(nil)
+	}
+	if state.PreviewPersonCount.IsNull() {
+		state.PreviewPersonCount = types.Int64Value(0)
+		state.PreviewPersonUUIDs = stringListValue(nil)
+		state.PreviewUnmatchedIDs = stringListValue(nil)
+	}
+	switch {
+	case !request.deleteEvents:
+		state.EventsDeletionStatus = types.StringValue(eventsNotRequested)
+		state.EventsDeletionVerifiedAt = types.StringNull()
+	default:
+		status, verifiedAt, err := eventsDeletion(ctx, r.data.client, request.projectID, deleted)
+		if err != nil {
+			resp.Diagnostics.AddError("Unable to refresh the event-deletion status", err.Error())
+			return
+		}
+		state.EventsDeletionStatus = types.StringValue(status)
+		state.EventsDeletionVerifiedAt = types.StringNull()
+		if verifiedAt != "" {
+			state.EventsDeletionVerifiedAt = types.StringValue(verifiedAt)
+		}
+	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+}
+
+// Delete makes no API call: a PostHog deletion cannot be undone.
+func (r *personDeletionResource) Delete(_ context.Context, _ resource.DeleteRequest, resp *resource.DeleteResponse) {
+	resp.Diagnostics.AddWarning("PostHog deletions cannot be undone",
+		"posthog_person_deletion was removed from Terraform state only. The persons, events and recordings it deleted stay deleted.")
+}
+
+// ImportState takes "[<project_id>:]distinct_ids:<id>,<id>..." or
+// "[<project_id>:]uuids:<uuid>,<uuid>..." and rebuilds state from PostHog on
+// the read that follows.
+func (r *personDeletionResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	parsed, err := parseImportID(req.ID)
+	if err != nil {
+		resp.Diagnostics.AddError("Invalid import id", err.Error())
+		return
+	}
+	projectID := parsed.projectID
+	if projectID == 0 && r.data != nil {
+		projectID = r.data.projectID
+	}
+	if projectID == 0 {
+		resp.Diagnostics.AddError("Missing project id",
+			"Prefix the import id with the project id (\"12345:distinct_ids:...\") or set project_id in the provider.")
+		return
+	}
+	parsed.projectID = projectID
+	model := personDeletionModel{
+		ID:                       types.StringValue(deletionID(parsed)),
+		ProjectID:                types.StringValue(fmt.Sprint(projectID)),
+		DistinctIDs:              types.ListNull(types.StringType),
+		UUIDs:                    types.ListNull(types.StringType),
+		DeleteEvents:             types.BoolNull(),
+		DeleteRecordings:         types.BoolNull(),
+		KeepPerson:               types.BoolNull(),
+		WaitForEventsDeletion:    types.BoolValue(false),
+		PreviewPersonCount:       types.Int64Null(),
+		PreviewPersonUUIDs:       types.ListNull(types.StringType),
+		PreviewUnmatchedIDs:      types.ListNull(types.StringType),
+		DeletedPersonCount:       types.Int64Null(),
+		DeletedPersonUUIDs:       types.ListNull(types.StringType),
+		UnmatchedIDs:             types.ListNull(types.StringType),
+		RemainingPersonUUIDs:     types.ListNull(types.StringType),
+		DeletedAt:                types.StringNull(),
+		EventsDeletionStatus:     types.StringNull(),
+		EventsDeletionVerifiedAt: types.StringNull(),
+		Timeouts: timeouts.Value{Object: types.ObjectNull(map[string]attr.Type{
+			"create": types.StringType, "update": types.StringType,
+		})},
+	}
+	if parsed.byUUID {
+		model.UUIDs = stringListValue(parsed.ids)
+		if r.data != nil {
+			// A requested person that no longer exists was deleted; that much PostHog can tell.
+			found, err := resolvePersons(ctx, r.data.client, parsed)
+			if err != nil {
+				resp.Diagnostics.AddError("Unable to import the person deletion", err.Error())
+				return
+			}
+			model.DeletedPersonUUIDs = stringListValue(normalizedUnmatched(parsed, found))
+		}
+	} else {
+		model.DistinctIDs = stringListValue(parsed.ids)
+	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, &model)...)
+}
+
+// requestFromModel decodes the request; known is false while ids or the
+// project come from values not known until apply.
+func (r *personDeletionResource) requestFromModel(m personDeletionModel) (deletionRequest, bool, diag.Diagnostics) {
+	var diags diag.Diagnostics
+	request := deletionRequest{
+		byUUID:           !m.UUIDs.IsNull(),
+		deleteEvents:     boolValue(m.DeleteEvents),
+		deleteRecordings: boolValue(m.DeleteRecordings),
+		keepPerson:       boolValue(m.KeepPerson),
+	}
+	ids := m.DistinctIDs
+	if request.byUUID {
+		ids = m.UUIDs
+	}
+	if ids.IsUnknown() {
+		return request, false, diags
+	}
+	for _, element := range ids.Elements() {
+		if element.IsUnknown() {
+			return request, false, diags
+		}
+	}
+	request.ids = stringList(ids)
+
+	switch {
+	case m.ProjectID.IsUnknown():
+		return request, false, diags
+	case !m.ProjectID.IsNull():
+		id, err := parseProjectID(m.ProjectID.ValueString())
+		if err != nil {
+			diags.AddAttributeError(path.Root("project_id"), "Invalid project id", err.Error())
+		}
+		request.projectID = id
+	case r.data != nil && r.data.projectID != 0:
+		request.projectID = r.data.projectID
+	case r.data != nil:
+		diags.AddAttributeError(path.Root("project_id"), "Missing PostHog project id",
+			"Set project_id on this resource, in the provider block, or in the "+envProjectID+" environment variable.")
+	default:
+		return request, false, diags
+	}
+	return request, true, diags
+}
+
+// knownRequest decodes a request at apply or refresh time, when every value
+// must be known.
+func (r *personDeletionResource) knownRequest(m personDeletionModel) (deletionRequest, diag.Diagnostics) {
+	request, known, diags := r.requestFromModel(m)
+	if !known && !diags.HasError() {
+		diags.AddError("Person deletion request not known",
+			"The ids or the project id of this posthog_person_deletion are still unknown at apply time. "+
+				"Please report this issue to the provider developers.")
+	}
+	return request, diags
+}
+
+func (r *personDeletionResource) requireClient(diags *diag.Diagnostics) bool {
+	if r.data == nil {
+		diags.AddError("Provider not configured",
+			"The posthog provider has no usable configuration (host, api_key), so it cannot call PostHog.")
+		return false
+	}
+	return true
+}
+
+// keepComputedFromState starts an update plan from the values in state; the
+// plan then overrides what the apply will change.
+func keepComputedFromState(plan *personDeletionModel, state personDeletionModel) {
+	plan.ID = state.ID
+	plan.PreviewPersonCount = state.PreviewPersonCount
+	plan.PreviewPersonUUIDs = state.PreviewPersonUUIDs
+	plan.PreviewUnmatchedIDs = state.PreviewUnmatchedIDs
+	plan.DeletedPersonCount = state.DeletedPersonCount
+	plan.DeletedPersonUUIDs = state.DeletedPersonUUIDs
+	plan.UnmatchedIDs = state.UnmatchedIDs
+	plan.RemainingPersonUUIDs = state.RemainingPersonUUIDs
+	plan.DeletedAt = state.DeletedAt
+	plan.EventsDeletionStatus = state.EventsDeletionStatus
+	plan.EventsDeletionVerifiedAt = state.EventsDeletionVerifiedAt
+}
+
+// markApplyResultsUnknown marks what a deletion apply records. After a
+// successful apply no person remains, unless keep_person keeps them.
+func markApplyResultsUnknown(plan *personDeletionModel) {
+	plan.DeletedPersonCount = types.Int64Unknown()
+	plan.DeletedPersonUUIDs = types.ListUnknown(types.StringType)
+	plan.UnmatchedIDs = types.ListUnknown(types.StringType)
+	plan.DeletedAt = types.StringUnknown()
+	plan.EventsDeletionStatus = types.StringUnknown()
+	plan.EventsDeletionVerifiedAt = types.StringUnknown()
+	plan.RemainingPersonUUIDs = stringListValue(nil)
+	if !plan.KeepPerson.IsNull() && (plan.KeepPerson.IsUnknown() || plan.KeepPerson.ValueBool()) {
+		plan.RemainingPersonUUIDs = types.ListUnknown(types.StringType)
+	}
+}
+
+func warnAboutRemovedIDs(plan, state personDeletionModel, diags *diag.Diagnostics) {
+	previous := append(stringList(state.DistinctIDs), stringList(state.UUIDs)...)
+	current := append(stringList(plan.DistinctIDs), stringList(plan.UUIDs)...)
+	if plan.DistinctIDs.IsUnknown() || plan.UUIDs.IsUnknown() {
+		return
+	}
+	removed := without(previous, current)
+	if len(removed) == 0 {
+		return
+	}
+	diags.AddWarning("Removed ids are not restored",
+		fmt.Sprintf("%d ids were removed from the request (%s). This makes no API call: the persons deleted for them stay deleted, "+
+			"and Terraform no longer watches whether they come back.", len(removed), summarizeIDs(removed)))
+}
+
+// unmatchedAfter returns the requested ids that have never matched a person:
+// new ids and ids that matched nothing before, minus those matched now.
+func unmatchedAfter(ids, priorDistinctIDs, priorUUIDs, priorUnmatched []string, matched map[string]struct{}, creating bool) []string {
+	prior := append(priorDistinctIDs, priorUUIDs...)
+	var out []string
+	for _, id := range ids {
+		if _, ok := matched[id]; ok {
+			continue
+		}
+		if creating || !slices.Contains(prior, id) || slices.Contains(priorUnmatched, id) {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// normalizedUnmatched returns the requested UUIDs that resolve to no person.
+func normalizedUnmatched(r deletionRequest, found lookup) []string {
+	var out []string
+	for _, id := range found.unmatchedIDs(r.ids) {
+		out = append(out, strings.ToLower(id))
+	}
+	sort.Strings(out)
+	return out
+}
+
+// deletionID identifies a request by project, id kind and a digest of the ids.
+func deletionID(r deletionRequest) string {
+	keys := make([]string, len(r.ids))
+	for i, id := range r.ids {
+		keys[i] = r.key(id)
+	}
+	sort.Strings(keys)
+	sum := sha256.Sum256([]byte(strings.Join(keys, "\n")))
+	return fmt.Sprintf("%d:%s:%s", r.projectID, r.idKind(), hex.EncodeToString(sum[:8]))
+}
+
+func parseImportID(id string) (deletionRequest, error) {
+	var request deletionRequest
+	rest := id
+	if head, tail, ok := strings.Cut(id, ":"); ok && head != "distinct_ids" && head != "uuids" {
+		projectID, err := parseProjectID(head)
+		if err != nil {
+			return request, fmt.Errorf("%w in import id %q; expected [<project_id>:]distinct_ids:<id>,<id>... or [<project_id>:]uuids:<uuid>,...", err, id)
+		}
+		request.projectID = projectID
+		rest = tail
+	}
+	kind, list, ok := strings.Cut(rest, ":")
+	if !ok || (kind != "distinct_ids" && kind != "uuids") || list == "" {
+		return request, fmt.Errorf("import id %q must look like \"12345:distinct_ids:alice@example.com,bob\" or \"12345:uuids:<uuid>,<uuid>\" (the project id prefix is optional)", id)
+	}
+	request.byUUID = kind == "uuids"
+	request.ids = strings.Split(list, ",")
+	for _, entry := range request.ids {
+		if strings.TrimSpace(entry) == "" {
+			return request, fmt.Errorf("import id %q has an empty id; separate ids with single commas", id)
+		}
+		if request.byUUID && !canonicalUUID.MatchString(entry) {
+			return request, fmt.Errorf("import id %q: %q is not a person UUID", id, entry)
+		}
+	}
+	return request, nil
+}
+
+// afterEndContext gives a few seconds for recording the truth after ctx has
+// been cancelled or has timed out.
+func afterEndContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second)
+}
+
+// flagsDiffer reports a change of the deletion flags; after an import they
+// are null in state and the next apply takes them from configuration.
+func flagsDiffer(plan, state personDeletionModel) bool {
+	return !plan.DeleteEvents.Equal(state.DeleteEvents) || !plan.DeleteRecordings.Equal(state.DeleteRecordings) ||
+		!plan.KeepPerson.Equal(state.KeepPerson)
+}
+
+func boolValue(v types.Bool) bool {
+	return !v.IsNull() && !v.IsUnknown() && v.ValueBool()
+}
+
+// stringList returns the known string elements of a list (nil when null or unknown).
+func stringList(list types.List) []string {
+	if list.IsNull() || list.IsUnknown() {
+		return nil
+	}
+	out := make([]string, 0, len(list.Elements()))
+	for _, element := range list.Elements() {
+		if s, ok := element.(types.String); ok && !s.IsNull() && !s.IsUnknown() {
+			out = append(out, s.ValueString())
+		}
+	}
+	return out
+}
+
+func stringListValue(values []string) types.List {
+	elements := make([]attr.Value, len(values))
+	for i, v := range values {
+		elements[i] = types.StringValue(v)
+	}
+	return types.ListValueMust(types.StringType, elements)
+}
+
+// mergeSorted returns the sorted union of two id lists.
+func mergeSorted(a, b []string) []string {
+	seen := make(map[string]struct{}, len(a)+len(b))
+	out := make([]string, 0, len(a)+len(b))
+	for _, id := range append(slices.Clone(a), b...) {
+		if _, dup := seen[id]; !dup {
+			seen[id] = struct{}{}
+			out = append(out, id)
+		}
+	}
+	sort.Strings(out)
+	return out
+}

@@ -1,0 +1,269 @@
+// Package provider implements the posthog Terraform provider: its
+// configuration, the posthog_person_deletion resource and the data sources.
+package provider
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/provider"
+	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/posthog-persons/terraform-provider-posthog/internal/posthog"
+)
+
+// Defaults shared with PostHog's official provider so that users can reuse
+// their settings and environment.
+const (
+	defaultHost           = "https://us.posthog.com"
+	defaultMaxRetries     = 4
+	defaultRequestTimeout = 60 * time.Second
+
+	envHost      = "POSTHOG_HOST"
+	envAPIKey    = "POSTHOG_API_KEY"
+	envProjectID = "POSTHOG_PROJECT_ID"
+)
+
+var _ provider.Provider = &PosthogProvider{}
+
+// PosthogProvider is the provider implementation.
+type PosthogProvider struct {
+	version string
+}
+
+// New returns a constructor for the provider, as providerserver expects.
+func New(version string) func() provider.Provider {
+	return func() provider.Provider {
+		return &PosthogProvider{version: version}
+	}
+}
+
+// providerModel maps the provider block.
+type providerModel struct {
+	Host           types.String `tfsdk:"host"`
+	APIKey         types.String `tfsdk:"api_key"`
+	ProjectID      types.String `tfsdk:"project_id"`
+	MaxRetries     types.Int64  `tfsdk:"max_retries"`
+	RequestTimeout types.String `tfsdk:"request_timeout"`
+}
+
+// providerData is what resources and data sources receive from Configure.
+type providerData struct {
+	client *posthog.Client
+	// projectID is 0 when neither the provider block nor POSTHOG_PROJECT_ID
+	// sets it; each resource then needs its own project_id.
+	projectID int64
+	host      string
+}
+
+func (p *PosthogProvider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
+	resp.TypeName = "posthog"
+	resp.Version = p.version
+}
+
+func (p *PosthogProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp *provider.SchemaResponse) {
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "The PostHog provider deletes persons from PostHog as reviewed infrastructure " +
+			"changes and reads person lists from PostHog's persons API. It works with PostHog Cloud " +
+			"(US and EU) and self-hosted PostHog.",
+		Attributes: map[string]schema.Attribute{
+			"host": schema.StringAttribute{
+				MarkdownDescription: "The URL of the PostHog instance, for example `https://us.posthog.com` (US Cloud), " +
+					"`https://eu.posthog.com` (EU Cloud) or the address of a self-hosted instance. " +
+					"Defaults to the `POSTHOG_HOST` environment variable, then to `" + defaultHost + "`.",
+				Optional: true,
+			},
+			"api_key": schema.StringAttribute{
+				MarkdownDescription: "A PostHog personal API key. The resources and data sources need the `person:read` " +
+					"scope, deletions need `person:write`, and person cohorts also need `cohort:read`. " +
+					"Defaults to the `POSTHOG_API_KEY` environment variable.",
+				Optional:  true,
+				Sensitive: true,
+			},
+			"project_id": schema.StringAttribute{
+				MarkdownDescription: "The numeric id of the PostHog project (environment) to work in. Resources and data " +
+					"sources may override it. Defaults to the `POSTHOG_PROJECT_ID` environment variable.",
+				Optional: true,
+			},
+			"max_retries": schema.Int64Attribute{
+				MarkdownDescription: fmt.Sprintf("How many times a request is retried after throttling (429), a server "+
+					"error (5xx) or a network error, with capped exponential backoff. Defaults to %d.", defaultMaxRetries),
+				Optional: true,
+			},
+			"request_timeout": schema.StringAttribute{
+				MarkdownDescription: fmt.Sprintf("How long one HTTP request may take, as a Go duration such as `30s` "+
+					"or `2m`. Defaults to `%s`.", defaultRequestTimeout),
+				Optional: true,
+			},
+		},
+	}
+}
+
+func (p *PosthogProvider) Configure(ctx context.Context, req provider.ConfigureRequest, resp *provider.ConfigureResponse) {
+	var config providerModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &config)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+
+	// Values that depend on other resources are unknown during validation;
+	// resources then see no client and skip their plan-time preview.
+	if config.Host.IsUnknown() || config.APIKey.IsUnknown() || config.ProjectID.IsUnknown() {
+		tflog.Debug(ctx, "provider configuration is not known yet; PostHog calls are deferred")
+		return
+	}
+
+	settings, diags := resolveSettings(config, os.LookupEnv)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+
+	client, err := posthog.NewClient(posthog.Config{
+		Host:           settings.host,
+		APIKey:         settings.apiKey,
+		MaxRetries:     settings.maxRetries,
+		RequestTimeout: settings.requestTimeout,
+		UserAgent:      "terraform-provider-posthog/" + p.version,
+	})
+	if err != nil {
+		resp.Diagnostics.AddError("Invalid PostHog client configuration", err.Error())
+		return
+	}
+	data := &providerData{client: client, projectID: settings.projectID, host: settings.host}
+	resp.ResourceData = data
+	resp.DataSourceData = data
+}
+
+func (p *PosthogProvider) Resources(_ context.Context) []func() resource.Resource {
+	return []func() resource.Resource{
+		NewPersonDeletionResource,
+	}
+}
+
+func (p *PosthogProvider) DataSources(_ context.Context) []func() datasource.DataSource {
+	return []func() datasource.DataSource{}
+}
+
+// providerSettings is the provider configuration after environment defaults
+// and validation.
+type providerSettings struct {
+	host           string
+	apiKey         string
+	projectID      int64
+	maxRetries     int
+	requestTimeout time.Duration
+}
+
+// resolveSettings merges configuration with the environment (configuration
+// wins) and validates the result. lookupEnv is os.LookupEnv outside tests.
+func resolveSettings(config providerModel, lookupEnv func(string) (string, bool)) (providerSettings, diag.Diagnostics) {
+	var diags diag.Diagnostics
+	settings := providerSettings{maxRetries: defaultMaxRetries, requestTimeout: defaultRequestTimeout}
+
+	settings.host = stringSetting(config.Host, envHost, lookupEnv)
+	if settings.host == "" {
+		settings.host = defaultHost
+	}
+	settings.host = strings.TrimRight(settings.host, "/")
+	diags.Append(validateHost(settings.host)...)
+
+	settings.apiKey = stringSetting(config.APIKey, envAPIKey, lookupEnv)
+	if settings.apiKey == "" {
+		diags.AddAttributeError(path.Root("api_key"), "Missing PostHog API key",
+			"Set api_key in the provider block or the "+envAPIKey+" environment variable to a PostHog personal API key "+
+				"(Settings > Personal API keys) with the person:read and person:write scopes.")
+	}
+
+	if raw := stringSetting(config.ProjectID, envProjectID, lookupEnv); raw != "" {
+		id, err := parseProjectID(raw)
+		if err != nil {
+			diags.AddAttributeError(path.Root("project_id"), "Invalid PostHog project id", err.Error())
+		}
+		settings.projectID = id
+	}
+
+	if !config.MaxRetries.IsNull() {
+		n := config.MaxRetries.ValueInt64()
+		if n < 0 || n > 20 {
+			diags.AddAttributeError(path.Root("max_retries"), "Invalid max_retries",
+				fmt.Sprintf("max_retries must be between 0 and 20, got %d.", n))
+		}
+		settings.maxRetries = int(n)
+	}
+
+	if !config.RequestTimeout.IsNull() {
+		d, err := time.ParseDuration(config.RequestTimeout.ValueString())
+		if err != nil || d <= 0 {
+			diags.AddAttributeError(path.Root("request_timeout"), "Invalid request_timeout",
+				fmt.Sprintf("request_timeout must be a positive Go duration such as \"30s\" or \"2m\", got %q.",
+					config.RequestTimeout.ValueString()))
+		}
+		settings.requestTimeout = d
+	}
+	return settings, diags
+}
+
+// stringSetting returns the configured value, else the environment's.
+func stringSetting(value types.String, env string, lookupEnv func(string) (string, bool)) string {
+	if !value.IsNull() {
+		return value.ValueString()
+	}
+	v, _ := lookupEnv(env)
+	return strings.TrimSpace(v)
+}
+
+// validateHost rejects hosts the client cannot use and warns about
+// plain-text HTTP to anything but this machine: the API key would travel
+// unencrypted.
+func validateHost(host string) diag.Diagnostics {
+	var diags diag.Diagnostics
+	u, err := url.Parse(host)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		diags.AddAttributeError(path.Root("host"), "Invalid PostHog host",
+			fmt.Sprintf("host must be an absolute http(s) URL such as %q or \"https://eu.posthog.com\", got %q.", defaultHost, host))
+		return diags
+	}
+	if u.Path != "" && u.Path != "/" {
+		diags.AddAttributeError(path.Root("host"), "Invalid PostHog host",
+			fmt.Sprintf("host must not contain a path (the provider adds /api/projects/...), got %q; use %q.", host, u.Scheme+"://"+u.Host))
+		return diags
+	}
+	if u.Scheme == "http" && !isLoopback(u.Hostname()) {
+		diags.AddAttributeWarning(path.Root("host"), "Unencrypted PostHog host",
+			fmt.Sprintf("host %q uses plain http, so the API key and personal data cross the network unencrypted. "+
+				"Use https unless this host is a local test server.", host))
+	}
+	return diags
+}
+
+func isLoopback(hostname string) bool {
+	if strings.EqualFold(hostname, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(hostname)
+	return ip != nil && ip.IsLoopback()
+}
+
+// parseProjectID accepts the positive integer that PostHog uses as project
+// (environment) id.
+func parseProjectID(raw string) (int64, error) {
+	id, err := strconv.ParseInt(strings.TrimSpace(raw), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, fmt.Errorf("project_id must be the positive numeric id of a PostHog project (the number in "+
+			"/project/<id>/ in PostHog's URLs), got %q", raw)
+	}
+	return id, nil
+}
