@@ -142,17 +142,23 @@ func projectPath(projectID int64, rest string) string {
 // when non-nil, is sent as JSON; out, when non-nil, receives the decoded 2xx
 // body. It returns the final status code on success.
 func (c *Client) do(ctx context.Context, method, tmpl, path string, query url.Values, body, out any) (int, error) {
+	// path arrives escaped (ids go through url.PathEscape); keep Path and
+	// RawPath consistent so an escaped "/" is not escaped twice.
 	u := *c.base
-	u.Path = c.base.Path + path
+	rawPath := c.base.EscapedPath() + path
+	unescaped, err := url.PathUnescape(rawPath)
+	if err != nil {
+		return 0, fmt.Errorf("%s %s: invalid path: %w", method, rawPath, err)
+	}
+	u.Path, u.RawPath = unescaped, rawPath
 	if len(query) > 0 {
 		u.RawQuery = query.Encode()
 	}
-	endpoint := u.Path
+	endpoint := u.EscapedPath()
 	fullURL := u.String()
 
 	var payload []byte
 	if body != nil {
-		var err error
 		if payload, err = json.Marshal(body); err != nil {
 			return 0, fmt.Errorf("%s %s: encoding request body: %w", method, endpoint, err)
 		}

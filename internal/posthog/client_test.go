@@ -592,3 +592,17 @@ func TestPerAttemptTimeoutRetried(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+func TestPathEscapingAndHostPrefix(t *testing.T) {
+	var got string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got = r.URL.EscapedPath()
+		writeJSON(w, 404, `{"type":"invalid_request","code":"not_found","detail":"Not found.","attr":null}`)
+	}))
+	defer srv.Close()
+	_, err := newTestClient(t, srv.URL+"/posthog/", 0).GetPerson(context.Background(), 1, "a/b c")
+	if got != "/posthog/api/projects/1/persons/a%2Fb%20c/" || !IsNotFound(err) ||
+		!strings.HasPrefix(err.Error(), "GET /posthog/api/projects/1/persons/a%2Fb%20c/: 404") {
+		t.Fatalf("path %q, err %v", got, err)
+	}
+}
