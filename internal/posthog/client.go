@@ -141,6 +141,10 @@ func projectPath(projectID int64, rest string) string {
 // logs (no ids or distinct ids); path is the real path below the host; body,
 // when non-nil, is sent as JSON; out, when non-nil, receives the decoded 2xx
 // body. It returns the final status code on success.
+//
+// Every method is retried the same way: all calls made here are safe to
+// repeat (GETs, read-only batch POSTs, DELETE, and bulk_delete whose
+// re-requests do not duplicate deletions; see BulkDelete).
 func (c *Client) do(ctx context.Context, method, tmpl, path string, query url.Values, body, out any) (int, error) {
 	// path arrives escaped (ids go through url.PathEscape); keep Path and
 	// RawPath consistent so an escaped "/" is not escaped twice.
