@@ -137,26 +137,28 @@ func (s *Server) logf(format string, args ...any) {
 var apiPrefixes = []string{"/api/projects/{project_id}", "/api/environments/{project_id}"}
 
 func (s *Server) routes() {
+	// Patterns end in {$}: a bare trailing slash would match the whole subtree.
+	handle := func(p string, h http.HandlerFunc) { s.api.HandleFunc(p+"{$}", h) }
 	for _, pre := range apiPrefixes {
 		p := pre + "/persons/"
-		s.api.HandleFunc(p, s.handlePersonsCollection)
-		s.api.HandleFunc(pre+"/persons.csv/", s.handlePersonsCSVSuffix)
-		s.api.HandleFunc(p+"{id}/", s.handlePersonDetail)
-		s.api.HandleFunc(p+"bulk_delete/", s.handleBulkDelete)
-		s.api.HandleFunc(p+"batch_by_distinct_ids/", s.handleBatchByDistinctIDs)
-		s.api.HandleFunc(p+"batch_by_uuids/", s.handleBatchByUUIDs)
-		s.api.HandleFunc(p+"deletion_status/", s.handleDeletionStatus)
-		s.api.HandleFunc(p+"cohorts/", s.handleCohorts)
+		handle(p, s.handlePersonsCollection)
+		handle(pre+"/persons.csv/", s.handlePersonsCSVSuffix)
+		handle(p+"{id}/", s.handlePersonDetail)
+		handle(p+"bulk_delete/", s.handleBulkDelete)
+		handle(p+"batch_by_distinct_ids/", s.handleBatchByDistinctIDs)
+		handle(p+"batch_by_uuids/", s.handleBatchByUUIDs)
+		handle(p+"deletion_status/", s.handleDeletionStatus)
+		handle(p+"cohorts/", s.handleCohorts)
 		if s.cfg.LegacyActorEndpoints {
 			// Without the flag these paths fall through to the detail route or
 			// to no route at all, as in current PostHog (§6.4).
-			s.api.HandleFunc(p+"funnel/", s.handleLegacyActors)
-			s.api.HandleFunc(p+"funnel/correlation/", s.handleLegacyActors)
-			s.api.HandleFunc(p+"lifecycle/", s.handleLegacyActors)
+			handle(p+"funnel/", s.handleLegacyActors)
+			handle(p+"funnel/correlation/", s.handleLegacyActors)
+			handle(p+"lifecycle/", s.handleLegacyActors)
 		}
 	}
 	for _, p := range []string{"/batch/", "/capture/", "/e/", "/i/v0/e/", "/track/"} {
-		s.api.HandleFunc(p, s.handleCapture)
+		handle(p, s.handleCapture)
 	}
 }
 
@@ -177,6 +179,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	_, pattern := s.api.Handler(r)
 	var h http.Handler = s.api // s.api.ServeHTTP sets the path values
+	pattern = strings.TrimSuffix(pattern, "{$}")
 	if pattern == "" {
 		pattern = "(unmatched)"
 		h = http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { errEndpointNotFound(w) })

@@ -108,7 +108,6 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return usageError{err}
 	}
 	if err := validate(&cfg, fs.NArg()); err != nil {
-		fmt.Fprintln(stderr, err)
 		return usageError{err}
 	}
 	cfg.APIKeys = keys
