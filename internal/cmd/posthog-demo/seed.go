@@ -122,6 +122,9 @@ func seedEvents(n int, now time.Time) []emulator.Event {
 		if anon != "" {
 			props["$anon_distinct_id"] = anon
 		}
+		if t.After(now) {
+			t = now
+		}
 		events = append(events, emulator.Event{Event: "$identify", DistinctID: userID, Timestamp: t, Properties: props})
 	}
 
