@@ -154,7 +154,11 @@ func (p *PosthogProvider) Resources(_ context.Context) []func() resource.Resourc
 }
 
 func (p *PosthogProvider) DataSources(_ context.Context) []func() datasource.DataSource {
-	return []func() datasource.DataSource{}
+	return []func() datasource.DataSource{
+		NewPersonsDataSource,
+		NewPersonCohortsDataSource,
+		NewPersonDeletionStatusDataSource,
+	}
 }
 
 // providerSettings is the provider configuration after environment defaults

@@ -1,0 +1,240 @@
+package provider
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/hashicorp/terraform-plugin-framework-validators/datasourcevalidator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/listvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/posthog-persons/terraform-provider-posthog/internal/posthog"
+)
+
+var (
+	_ datasource.DataSource                     = &personsDataSource{}
+	_ datasource.DataSourceWithConfigure        = &personsDataSource{}
+	_ datasource.DataSourceWithConfigValidators = &personsDataSource{}
+)
+
+// NewPersonsDataSource is the posthog_persons constructor.
+func NewPersonsDataSource() datasource.DataSource {
+	return &personsDataSource{}
+}
+
+type personsDataSource struct {
+	data *providerData
+}
+
+type personsDataSourceModel struct {
+	ProjectID     types.String `tfsdk:"project_id"`
+	DistinctIDs   types.List   `tfsdk:"distinct_ids"`
+	UUIDs         types.List   `tfsdk:"uuids"`
+	Persons       types.Map    `tfsdk:"persons"`
+	PersonUUIDs   types.Map    `tfsdk:"person_uuids"`
+	UnmatchedIDs  types.List   `tfsdk:"unmatched_ids"`
+	FoundCount    types.Int64  `tfsdk:"found_count"`
+	RequestedSize types.Int64  `tfsdk:"requested_count"`
+}
+
+// personAttrTypes is the object type of one entry of persons.
+var personAttrTypes = map[string]attr.Type{
+	"uuid":         types.StringType,
+	"id":           types.Int64Type,
+	"name":         types.StringType,
+	"distinct_ids": types.ListType{ElemType: types.StringType},
+	"properties":   types.StringType,
+	"created_at":   types.StringType,
+	"last_seen_at": types.StringType,
+}
+
+func (d *personsDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_persons"
+}
+
+func (d *personsDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "Looks up persons by distinct ids or by UUIDs with PostHog's batch endpoints. " +
+			"PostHog reads only the first 200 ids of a batch call, so the lookup is split into batches of 200 and " +
+			"any number of ids gives complete results. A person matched by several requested distinct ids appears " +
+			"once in `persons` and is reachable from each of them through `person_uuids`.",
+		Attributes: map[string]schema.Attribute{
+			"project_id": schema.StringAttribute{
+				MarkdownDescription: "The numeric id of the PostHog project to read. Defaults to the provider's `project_id`.",
+				Optional:            true,
+				Validators:          []validator.String{projectIDValidator{}},
+			},
+			"distinct_ids": schema.ListAttribute{
+				MarkdownDescription: "The distinct ids to look up. Exactly one of `distinct_ids` and `uuids` must be set.",
+				ElementType:         types.StringType,
+				Optional:            true,
+				Validators: []validator.List{
+					listvalidator.SizeAtLeast(1),
+					listvalidator.ValueStringsAre(distinctIDValidator{}),
+					uniqueIDsValidator{},
+				},
+			},
+			"uuids": schema.ListAttribute{
+				MarkdownDescription: "The person UUIDs to look up. Exactly one of `distinct_ids` and `uuids` must be set.",
+				ElementType:         types.StringType,
+				Optional:            true,
+				Validators: []validator.List{
+					listvalidator.SizeAtLeast(1),
+					listvalidator.ValueStringsAre(personUUIDValidator{}),
+					uniqueIDsValidator{foldCase: true},
+				},
+			},
+			"persons": schema.MapNestedAttribute{
+				MarkdownDescription: "The persons found, keyed by person UUID.",
+				Computed:            true,
+				NestedObject: schema.NestedAttributeObject{
+					Attributes: map[string]schema.Attribute{
+						"uuid": schema.StringAttribute{MarkdownDescription: "The person's UUID.", Computed: true},
+						"id":   schema.Int64Attribute{MarkdownDescription: "The person's numeric id in PostHog.", Computed: true},
+						"name": schema.StringAttribute{
+							MarkdownDescription: "The person's display name, as PostHog builds it (email, name or username property, else a distinct id).",
+							Computed:            true,
+							Sensitive:           true,
+						},
+						"distinct_ids": schema.ListAttribute{
+							MarkdownDescription: "Up to 10 of the person's distinct ids (PostHog's batch endpoints return at most 10).",
+							ElementType:         types.StringType,
+							Computed:            true,
+						},
+						"properties": schema.StringAttribute{
+							MarkdownDescription: "The person's properties as a JSON object string; read it with `jsondecode()`. Marked sensitive: it holds personal data.",
+							Computed:            true,
+							Sensitive:           true,
+						},
+						"created_at":   schema.StringAttribute{MarkdownDescription: "When PostHog created the person (ISO 8601).", Computed: true},
+						"last_seen_at": schema.StringAttribute{MarkdownDescription: "When the person was last seen (ISO 8601), or null. PostHog updates it about hourly.", Computed: true},
+					},
+				},
+			},
+			"person_uuids": schema.MapAttribute{
+				MarkdownDescription: "For every requested id that matched, the UUID of its person: `persons[person_uuids[\"<id>\"]]` is the person of a requested id.",
+				ElementType:         types.StringType,
+				Computed:            true,
+			},
+			"unmatched_ids": schema.ListAttribute{
+				MarkdownDescription: "The requested ids that matched no person, in request order.",
+				ElementType:         types.StringType,
+				Computed:            true,
+			},
+			"found_count": schema.Int64Attribute{
+				MarkdownDescription: "How many distinct persons were found.",
+				Computed:            true,
+			},
+			"requested_count": schema.Int64Attribute{
+				MarkdownDescription: "How many ids were requested.",
+				Computed:            true,
+			},
+		},
+	}
+}
+
+func (d *personsDataSource) ConfigValidators(context.Context) []datasource.ConfigValidator {
+	return []datasource.ConfigValidator{
+		datasourcevalidator.ExactlyOneOf(path.MatchRoot("distinct_ids"), path.MatchRoot("uuids")),
+	}
+}
+
+func (d *personsDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
+	d.data = configureDataSource(req, resp)
+}
+
+func (d *personsDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
+	var model personsDataSourceModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &model)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	projectID := dataSourceProject(d.data, model.ProjectID, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	byUUID := !model.UUIDs.IsNull()
+	ids := stringList(model.DistinctIDs)
+	if byUUID {
+		ids = stringList(model.UUIDs)
+	}
+	key := func(id string) string { return id }
+	var (
+		found map[string]posthog.Person
+		err   error
+	)
+	if byUUID {
+		key = strings.ToLower
+		keys := make([]string, len(ids))
+		for i, id := range ids {
+			keys[i] = key(id)
+		}
+		found, err = d.data.client.BatchByUUIDs(ctx, projectID, keys)
+	} else {
+		found, err = d.data.client.BatchByDistinctIDs(ctx, projectID, ids)
+	}
+	if err != nil {
+		resp.Diagnostics.AddError("Unable to look up persons", err.Error())
+		return
+	}
+
+	persons := make(map[string]attr.Value)
+	personUUIDs := make(map[string]attr.Value)
+	var unmatched []string
+	for _, id := range ids {
+		person, ok := found[key(id)]
+		if !ok || person.UUID == "" {
+			unmatched = append(unmatched, id)
+			continue
+		}
+		personUUIDs[id] = types.StringValue(person.UUID)
+		if _, seen := persons[person.UUID]; seen {
+			continue
+		}
+		value, err := personObject(person)
+		if err != nil {
+			resp.Diagnostics.AddError("Unexpected person from PostHog", err.Error())
+			return
+		}
+		persons[person.UUID] = value
+	}
+	model.Persons = types.MapValueMust(types.ObjectType{AttrTypes: personAttrTypes}, persons)
+	model.PersonUUIDs = types.MapValueMust(types.StringType, personUUIDs)
+	model.UnmatchedIDs = stringListValue(unmatched)
+	model.FoundCount = types.Int64Value(int64(len(persons)))
+	model.RequestedSize = types.Int64Value(int64(len(ids)))
+	resp.Diagnostics.Append(resp.State.Set(ctx, &model)...)
+}
+
+// personObject converts a person into the persons map's object value.
+func personObject(p posthog.Person) (attr.Value, error) {
+	properties := p.Properties
+	if properties == nil {
+		properties = map[string]any{}
+	}
+	encoded, err := json.Marshal(properties)
+	if err != nil {
+		return nil, fmt.Errorf("person %s has properties that cannot be encoded as JSON: %w", p.UUID, err)
+	}
+	distinctIDs := append([]string(nil), p.DistinctIDs...)
+	lastSeen := types.StringNull()
+	if p.LastSeenAt != "" {
+		lastSeen = types.StringValue(p.LastSeenAt)
+	}
+	return types.ObjectValueMust(personAttrTypes, map[string]attr.Value{
+		"uuid":         types.StringValue(p.UUID),
+		"id":           types.Int64Value(p.ID),
+		"name":         types.StringValue(p.Name),
+		"distinct_ids": stringListValue(distinctIDs),
+		"properties":   types.StringValue(string(encoded)),
+		"created_at":   types.StringValue(p.CreatedAt),
+		"last_seen_at": lastSeen,
+	}), nil
+}
