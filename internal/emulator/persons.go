@@ -293,28 +293,6 @@ func (s *Server) handleBatchByUUIDs(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"results": results})
 }
 
-// handleCohorts (§4.8): no cohorts exist yet, so an existing person has none.
-func (s *Server) handleCohorts(w http.ResponseWriter, r *http.Request) {
-	if !s.check(w, r, guard{scopes: cohortScopes, methods: []string{"GET", "HEAD"}}) {
-		return
-	}
-	vals, ok := r.URL.Query()["person_id"]
-	if !ok {
-		// request.GET["person_id"] raises KeyError → unhandled → 500 (UNVERIFIED, §4.8).
-		errServer(w)
-		return
-	}
-	kind, id, u := parsePersonRef(vals[0])
-	s.mu.Lock()
-	p := s.lookupRef(kind, id, u)
-	s.mu.Unlock()
-	if p == nil {
-		errNotFound(w)
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"results": []any{}})
-}
-
 // handleLegacyActors answers funnel, funnel/correlation and lifecycle when
 // -legacy-actor-endpoints is set. These actions declare no required_scopes, so
 // scoped keys get 403 first (§2.1). Their behaviour is implemented by a later issue.

@@ -18,6 +18,10 @@ type APIKey struct {
 	Key      string
 	Scopes   []string
 	Projects []int
+	// NoCurrentTeam emulates a key whose user has no current team (request.user.team
+	// is None). Only the persons cohorts action looks at it: it answers with its
+	// hand-built 400 {"message","detail"} body (§4.8).
+	NoCurrentTeam bool
 }
 
 // Config configures a Server. Zero values get the documented defaults.
@@ -149,6 +153,11 @@ func (s *Server) routes() {
 		handle(p+"batch_by_uuids/", s.handleBatchByUUIDs)
 		handle(p+"deletion_status/", s.handleDeletionStatus)
 		handle(p+"cohorts/", s.handleCohorts)
+		c := pre + "/cohorts/"
+		handle(c, s.handleCohortCollection)
+		handle(c+"{cohort_id}/", s.handleCohortDetail)
+		handle(c+"{cohort_id}/add_persons_to_static_cohort/", s.handleAddPersonsToStaticCohort)
+		handle(c+"{cohort_id}/remove_person_from_static_cohort/", s.handleRemovePersonFromStaticCohort)
 		if s.cfg.LegacyActorEndpoints {
 			// Without the flag these paths fall through to the detail route or
 			// to no route at all, as in current PostHog (§6.4).

@@ -61,6 +61,8 @@ type store struct {
 	deletions      []*asyncDeletion
 	queued         []queuedDeletion
 	failures       map[string][]*failureSpec // by person uuid
+	cohorts        map[int]*cohort
+	nextCohortID   int
 }
 
 func newStore() *store {
@@ -70,6 +72,8 @@ func newStore() *store {
 		persons:        map[string]*person{},
 		byDistinctID:   map[string]*person{},
 		failures:       map[string][]*failureSpec{},
+		cohorts:        map[int]*cohort{},
+		nextCohortID:   1,
 	}
 }
 
@@ -128,6 +132,7 @@ func (st *store) mergeInto(dst, src *person) {
 		dst.lastSeenAt = &t
 	}
 	delete(st.persons, src.uuid)
+	st.moveStaticMembership(src.uuid, dst.uuid)
 	for _, e := range st.events {
 		if e.personUUID == src.uuid {
 			e.personUUID = dst.uuid
