@@ -3,7 +3,9 @@ package provider_test
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
@@ -97,3 +99,19 @@ func (f funcCheck) CheckPlan(_ context.Context, _ plancheck.CheckPlanRequest, re
 }
 
 var rfc3339 = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$`)
+
+// exhaustLookupLimit makes 240 lookup calls with the default key, filling
+// the emulator's per-key burst limit for the rest of its window.
+func exhaustLookupLimit(t *testing.T, env *acctest.Env) {
+	t.Helper()
+	for range 240 {
+		req, _ := http.NewRequest(http.MethodPost, env.URL+"/api/projects/1/persons/batch_by_distinct_ids/", strings.NewReader(`{"distinct_ids":["x"]}`))
+		req.Header.Set("Authorization", "Bearer "+acctest.APIKey)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+	}
+}

@@ -103,6 +103,10 @@ func resolvePersons(ctx context.Context, client *posthog.Client, r deletionReque
 	} else {
 		persons, err = client.BatchByDistinctIDs(ctx, r.projectID, keys)
 	}
+	if posthog.IsNotFound(err) {
+		// The batch endpoints never answer 404 for unknown ids: the project is unknown.
+		return lookup{}, fmt.Errorf("PostHog has no project %d (or this API key cannot see it); check project_id: %w", r.projectID, err)
+	}
 	if err != nil {
 		return lookup{}, fmt.Errorf("looking up the persons of %d requested %s: %w", len(r.ids), r.idKind(), err)
 	}
