@@ -32,6 +32,10 @@ type Config struct {
 	BulkDeleteMode       string        // "sync" (default) or "async"
 	AsyncDeleteDelay     time.Duration // default 500ms
 	LegacyActorEndpoints bool
+	NoQueryAPI           bool   // unroute /query/ (404 "Endpoint not found."), like a PostHog without the Query API
+	LegacyQueryThrottles bool   // query throttles of legacy teams (clickhouse_*) instead of api_queries_*
+	Timezone             string // team timezone for lifecycle/funnel periods; default UTC
+	WeekStartDay         int    // team week_start_day: 0 = Sunday (default), 1 = Monday
 	RateLimit            bool
 	RateLimitScale       float64 // default 1
 	DeletionJobEvery     time.Duration
@@ -153,6 +157,7 @@ func (s *Server) routes() {
 		handle(p+"batch_by_uuids/", s.handleBatchByUUIDs)
 		handle(p+"deletion_status/", s.handleDeletionStatus)
 		handle(p+"cohorts/", s.handleCohorts)
+		s.queryRoutes(pre, handle)
 		c := pre + "/cohorts/"
 		handle(c, s.handleCohortCollection)
 		handle(c+"{cohort_id}/", s.handleCohortDetail)
