@@ -23,7 +23,9 @@ func (distinctIDValidator) Description(context.Context) string {
 	return "must not be empty or blank"
 }
 
-func (v distinctIDValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+func (v distinctIDValidator) MarkdownDescription(ctx context.Context) string {
+	return v.Description(ctx)
+}
 
 func (distinctIDValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
 	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
@@ -48,7 +50,9 @@ func (personUUIDValidator) Description(context.Context) string {
 	return "must be a person UUID in the form xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx"
 }
 
-func (v personUUIDValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+func (v personUUIDValidator) MarkdownDescription(ctx context.Context) string {
+	return v.Description(ctx)
+}
 
 func (personUUIDValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
 	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
@@ -69,7 +73,9 @@ type uniqueIDsValidator struct {
 
 func (uniqueIDsValidator) Description(context.Context) string { return "must not contain duplicates" }
 
-func (v uniqueIDsValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+func (v uniqueIDsValidator) MarkdownDescription(ctx context.Context) string {
+	return v.Description(ctx)
+}
 
 func (v uniqueIDsValidator) ValidateList(_ context.Context, req validator.ListRequest, resp *validator.ListResponse) {
 	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
@@ -102,7 +108,9 @@ func (projectIDValidator) Description(context.Context) string {
 	return "must be the positive numeric id of a PostHog project"
 }
 
-func (v projectIDValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+func (v projectIDValidator) MarkdownDescription(ctx context.Context) string {
+	return v.Description(ctx)
+}
 
 func (projectIDValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
 	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
