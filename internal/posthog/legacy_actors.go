@@ -30,11 +30,21 @@ const (
 	// request URL only, so a follow-up POST to `next` with the same body gets
 	// the next offset (body keys would override the URL's, reference §4.9).
 	LegacyPOST
+	// LegacyAuto uses GET unless the query string would be longer than
+	// MaxLegacyQueryLength, then POST (long filters overflow URL limits of
+	// proxies and servers).
+	LegacyAuto
 )
 
+// MaxLegacyQueryLength is the longest query string LegacyAuto sends with GET.
+const MaxLegacyQueryLength = 4000
+
 func (f LegacyForm) String() string {
-	if f == LegacyPOST {
+	switch f {
+	case LegacyPOST:
 		return "POST"
+	case LegacyAuto:
+		return "auto"
 	}
 	return "GET"
 }
@@ -180,10 +190,7 @@ func queryValues(params map[string]any) (url.Values, error) {
 func (c *Client) legacyRequest(ctx context.Context, projectID int64, rest string, form LegacyForm, params map[string]any, paging url.Values) (*ActorsPage, error) {
 	call := &legacyCall{method: http.MethodGet, tmpl: "/api/projects/{project_id}/" + rest}
 	query := paging
-	if form == LegacyPOST {
-		call.method = http.MethodPost
-		call.body = params
-	} else {
+	if form != LegacyPOST {
 		q, err := queryValues(params)
 		if err != nil {
 			return nil, fmt.Errorf("posthog: %s: %w", rest, err)
@@ -192,6 +199,13 @@ func (c *Client) legacyRequest(ctx context.Context, projectID int64, rest string
 			q[k] = vs
 		}
 		query = q
+		if form == LegacyAuto && len(q.Encode()) > MaxLegacyQueryLength {
+			form, query = LegacyPOST, paging
+		}
+	}
+	if form == LegacyPOST {
+		call.method = http.MethodPost
+		call.body = params
 	}
 	return c.legacyPage(ctx, call, projectPath(projectID, rest), query)
 }

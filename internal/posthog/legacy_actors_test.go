@@ -306,3 +306,27 @@ func TestLegacyRemovedEndpointErrors(t *testing.T) {
 		t.Errorf("correlation: %v", err)
 	}
 }
+
+func TestLegacyAutoFormSwitchesToPOSTForLongFilters(t *testing.T) {
+	var methods []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		methods = append(methods, r.Method)
+		if r.Method == http.MethodPost && r.URL.RawQuery != "limit=10" {
+			t.Errorf("POST query %q; want only the paging parameters", r.URL.RawQuery)
+		}
+		writeJSON(w, 200, legacyPeople(""))
+	}))
+	defer srv.Close()
+	c := newTestClient(t, srv.URL, 0)
+	short := FunnelActorsRequest{Funnel: s4Funnel, Step: 2, Limit: 10}
+	long := short
+	long.Funnel.Properties = []PropertyFilter{{Type: "person", Key: "email", Value: strings.Repeat("x", MaxLegacyQueryLength), Operator: "exact"}}
+	for _, req := range []FunnelActorsRequest{short, long} {
+		if _, err := c.LegacyFunnelPersons(context.Background(), 1, req, LegacyAuto); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !reflect.DeepEqual(methods, []string{"GET", "POST"}) {
+		t.Errorf("methods = %v; want GET for the short filter and POST for the long one", methods)
+	}
+}

@@ -158,6 +158,9 @@ func (p *PosthogProvider) DataSources(_ context.Context) []func() datasource.Dat
 		NewPersonsDataSource,
 		NewPersonCohortsDataSource,
 		NewPersonDeletionStatusDataSource,
+		NewLifecyclePersonsDataSource,
+		NewFunnelPersonsDataSource,
+		NewFunnelCorrelationPersonsDataSource,
 	}
 }
 

@@ -1,0 +1,149 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/posthog-persons/terraform-provider-posthog/internal/posthog"
+)
+
+var (
+	_ datasource.DataSource                     = &funnelPersonsDataSource{}
+	_ datasource.DataSourceWithConfigure        = &funnelPersonsDataSource{}
+	_ datasource.DataSourceWithConfigValidators = &funnelPersonsDataSource{}
+)
+
+// NewFunnelPersonsDataSource is the posthog_funnel_persons constructor.
+func NewFunnelPersonsDataSource() datasource.DataSource {
+	return &funnelPersonsDataSource{}
+}
+
+type funnelPersonsDataSource struct {
+	data *providerData
+}
+
+type funnelPersonsModel struct {
+	actorsCommonModel
+	funnelModel
+	Step types.Int64 `tfsdk:"step"`
+}
+
+func (d *funnelPersonsDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_funnel_persons"
+}
+
+func (d *funnelPersonsDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
+	attrs := actorsCommonAttributes("funnel")
+	funnelAttributes(attrs)
+	attrs["step"] = schema.Int64Attribute{
+		MarkdownDescription: "Which persons to list, by 1-based step number. A positive `N` lists the persons who " +
+			"reached step `N` (`1` is everyone who entered the funnel). A negative `-N` lists the persons who dropped off " +
+			"before step `N`: they completed step `N-1` but not step `N`. `0` and `-1` are invalid (nobody drops off " +
+			"before the first step), and `N` may not exceed the number of steps.",
+		Required:   true,
+		Validators: []validator.Int64{funnelStepValidator{}},
+	}
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "Lists the persons who converted at, or dropped off before, one step of a funnel: the " +
+			"persons behind one bar of PostHog's funnel insight. It uses the Query API (`FunnelsActorsQuery` over a " +
+			"`FunnelsQuery`) or, on instances without one, the legacy `persons/funnel/` endpoint (see `api`). " +
+			"At most `limit` persons are returned; `has_more` says whether PostHog had more.",
+		Attributes: attrs,
+	}
+}
+
+func (d *funnelPersonsDataSource) ConfigValidators(context.Context) []datasource.ConfigValidator {
+	return []datasource.ConfigValidator{dateOrderValidator{}, stepRangeValidator{}}
+}
+
+func (d *funnelPersonsDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
+	d.data = configureDataSource(req, resp)
+}
+
+func (d *funnelPersonsDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
+	var model funnelPersonsModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &model)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	request := posthog.FunnelActorsRequest{Funnel: model.funnel(model.actorsCommonModel), Step: int(model.Step.ValueInt64())}
+	model.read(ctx, d.data, "funnel persons", &resp.Diagnostics, func(client *posthog.Client, projectID int64) actorsFetch {
+		return actorsFetch{
+			query: func(ctx context.Context, limit, offset int) (*posthog.ActorsPage, error) {
+				r := request
+				r.Limit, r.Offset = limit, offset
+				return client.FunnelPersons(ctx, projectID, r)
+			},
+			legacy: func(ctx context.Context, limit int) (*posthog.ActorsPage, error) {
+				r := request
+				r.Limit = limit
+				return client.LegacyFunnelPersons(ctx, projectID, r, posthog.LegacyAuto)
+			},
+			next: client.LegacyNextPage,
+		}
+	})
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, &model)...)
+}
+
+// funnelStepValidator rejects the step numbers that can never be valid.
+type funnelStepValidator struct{}
+
+func (funnelStepValidator) Description(context.Context) string {
+	return "must be a step number from 1, or a negative step number from -2 for drop-offs"
+}
+
+func (v funnelStepValidator) MarkdownDescription(ctx context.Context) string {
+	return v.Description(ctx)
+}
+
+func (funnelStepValidator) ValidateInt64(_ context.Context, req validator.Int64Request, resp *validator.Int64Response) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	switch req.ConfigValue.ValueInt64() {
+	case 0:
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid funnel step",
+			"step 0 does not exist: steps are numbered from 1. Use N for the persons who reached step N, or -N for the "+
+				"persons who dropped off before step N.")
+	case -1:
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid funnel step",
+			"step -1 would be the persons who dropped off before step 1, but everyone in a funnel did step 1. Use -2 "+
+				"for the persons who did step 1 but not step 2, or 1 for everyone who entered the funnel.")
+	}
+}
+
+// stepRangeValidator rejects a step beyond the last step.
+type stepRangeValidator struct{}
+
+func (stepRangeValidator) Description(context.Context) string {
+	return "step must not be beyond the last of steps"
+}
+
+func (v stepRangeValidator) MarkdownDescription(ctx context.Context) string {
+	return v.Description(ctx)
+}
+
+func (stepRangeValidator) ValidateDataSource(ctx context.Context, req datasource.ValidateConfigRequest, resp *datasource.ValidateConfigResponse) {
+	var step types.Int64
+	var steps types.List
+	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("step"), &step)...)
+	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("steps"), &steps)...)
+	if step.IsNull() || step.IsUnknown() || steps.IsNull() || steps.IsUnknown() {
+		return
+	}
+	n := int64(len(steps.Elements()))
+	s := step.ValueInt64()
+	if s > n || -s > n {
+		resp.Diagnostics.AddAttributeError(path.Root("step"), "Funnel step beyond the last step",
+			fmt.Sprintf("step is %d, but the funnel has %d steps: use a step from 1 to %d, or from -2 to -%d for drop-offs.", s, n, n, n))
+	}
+}
