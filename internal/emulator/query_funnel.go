@@ -199,20 +199,7 @@ func (s *Server) funnelsActorsQuery(c teamClock, loc string, m jobj) ([]string, 
 	if err != nil {
 		return nil, err
 	}
-	step := 1 // an absent funnelStep is treated like step 1 (UNVERIFIED)
-	if req.step != nil {
-		step = *req.step
-	}
-	if err := checkStep(step); err != nil {
-		return nil, err
-	}
-	var out []string
-	for _, fa := range s.runFunnel(c, req.spec) {
-		if reachedStep(fa, step) && breakdownMatches(fa, req.breakdown) {
-			out = append(out, fa.id)
-		}
-	}
-	return out, nil
+	return s.funnelActorsFor(c, req)
 }
 
 // reachedStep: k > 0 = completed step k; -k = completed step k-1 but not k.

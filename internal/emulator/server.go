@@ -166,9 +166,9 @@ func (s *Server) routes() {
 		if s.cfg.LegacyActorEndpoints {
 			// Without the flag these paths fall through to the detail route or
 			// to no route at all, as in current PostHog (§6.4).
-			handle(p+"funnel/", s.handleLegacyActors)
-			handle(p+"funnel/correlation/", s.handleLegacyActors)
-			handle(p+"lifecycle/", s.handleLegacyActors)
+			handle(p+"funnel/", s.handleLegacyFunnel)
+			handle(p+"funnel/correlation/", s.handleLegacyCorrelation)
+			handle(p+"lifecycle/", s.handleLegacyLifecycle)
 		}
 	}
 	for _, p := range []string{"/batch/", "/capture/", "/e/", "/i/v0/e/", "/track/"} {
