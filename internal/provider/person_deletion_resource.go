@@ -8,7 +8,6 @@ import (
 	"slices"
 	"sort"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
@@ -320,15 +319,13 @@ func (r *personDeletionResource) ModifyPlan(ctx context.Context, req resource.Mo
 	if creating {
 		plan.ID = types.StringValue(deletionID(request))
 	}
-	key := previewKey(r.data.host, request, state, creating)
-	found, ok := previews.take(key)
-	if !ok {
-		var err error
-		if found, err = resolvePersons(ctx, r.data.client, request); err != nil {
-			resp.Diagnostics.AddError("Unable to preview the person deletion", err.Error())
-			return
-		}
-		previews.put(key, found)
+	// Terraform plans again during apply, in a new provider process, and stops
+	// the apply ("inconsistent final plan") when this preview has changed:
+	// a reviewed plan that no longer matches PostHog deletes nothing.
+	found, err := resolvePersons(ctx, r.data.client, request)
+	if err != nil {
+		resp.Diagnostics.AddError("Unable to preview the person deletion", err.Error())
+		return
 	}
 	plan.PreviewPersonCount = types.Int64Value(int64(len(found.personUUIDs)))
 	plan.PreviewPersonUUIDs = stringListValue(found.personUUIDs)
@@ -826,70 +823,4 @@ func mergeSorted(a, b []string) []string {
 	}
 	sort.Strings(out)
 	return out
-}
-
-// Terraform plans a resource twice: once for the plan that is reviewed and
-// once more during apply, and fails the apply ("Provider produced
-// inconsistent final plan") when a known planned value changes in between.
-// Persons come and go between the two (events keep arriving), so the
-// apply-time plan reuses the preview of the earlier plan made in the same
-// provider process; the apply itself still deletes whatever the ids resolve
-// to at apply time. A saved plan applied by another process has no preview to
-// reuse, and Terraform then refuses the apply when the persons changed,
-// before anything is deleted.
-var previews = &previewMemo{entries: make(map[string]previewEntry)}
-
-// previewTTL bounds how long a preview waits for its apply-time plan (an
-// interactive apply waits for confirmation in between).
-const previewTTL = time.Hour
-
-type previewEntry struct {
-	found lookup
-	at    time.Time
-}
-
-type previewMemo struct {
-	mu      sync.Mutex
-	entries map[string]previewEntry
-}
-
-// take returns and forgets the preview stored under key, so that each
-// preview serves one later plan at most.
-func (m *previewMemo) take(key string) (lookup, bool) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	e, ok := m.entries[key]
-	delete(m.entries, key)
-	if !ok || time.Since(e.at) > previewTTL {
-		return lookup{}, false
-	}
-	return e.found, true
-}
-
-func (m *previewMemo) put(key string, found lookup) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	for k, e := range m.entries {
-		if time.Since(e.at) > previewTTL {
-			delete(m.entries, k)
-		}
-	}
-	m.entries[key] = previewEntry{found: found, at: time.Now()}
-}
-
-// previewKey identifies one planned change: the host, the request exactly as
-// configured and the state the plan starts from.
-func previewKey(host string, r deletionRequest, state personDeletionModel, creating bool) string {
-	h := sha256.New()
-	fmt.Fprintf(h, "%s\n%d\n%t\n%t%t%t\n%t\n", host, r.projectID, r.byUUID, r.deleteEvents, r.deleteRecordings, r.keepPerson, creating)
-	for _, id := range r.ids {
-		fmt.Fprintf(h, "%q\n", id)
-	}
-	if !creating {
-		for _, v := range []attr.Value{state.ID, state.DistinctIDs, state.UUIDs, state.UnmatchedIDs,
-			state.DeletedPersonUUIDs, state.RemainingPersonUUIDs, state.DeleteEvents, state.DeleteRecordings, state.KeepPerson} {
-			fmt.Fprintf(h, "%s\n", v.String())
-		}
-	}
-	return hex.EncodeToString(h.Sum(nil))
 }

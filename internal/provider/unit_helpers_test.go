@@ -100,24 +100,3 @@ func TestWarnAboutRemovedIDs(t *testing.T) {
 		t.Errorf("adding ids warned: %v", diags)
 	}
 }
-
-func TestPreviewMemoServesOneLaterPlan(t *testing.T) {
-	m := &previewMemo{entries: map[string]previewEntry{}}
-	found := lookup{personUUIDs: []string{"p"}}
-	m.put("k", found)
-	got, ok := m.take("k")
-	if !ok || !slices.Equal(got.personUUIDs, found.personUUIDs) {
-		t.Fatalf("take = %v, %v", got, ok)
-	}
-	if _, ok := m.take("k"); ok {
-		t.Error("a preview served two later plans")
-	}
-	r := deletionRequest{projectID: 1, ids: []string{"a", "b"}}
-	r2 := deletionRequest{projectID: 1, ids: []string{"b", "a"}}
-	if previewKey("h", r, personDeletionModel{}, true) == previewKey("h", r2, personDeletionModel{}, true) {
-		t.Error("id order (which orders preview_unmatched_ids) does not change the key")
-	}
-	if previewKey("h", r, personDeletionModel{}, true) == previewKey("h2", r, personDeletionModel{}, true) {
-		t.Error("host does not change the key")
-	}
-}
