@@ -439,6 +439,12 @@ type teamClock struct {
 	now       time.Time
 }
 
+// ValidTimezone reports whether Config.Timezone names a known zone ("" = UTC).
+func ValidTimezone(name string) bool {
+	_, err := time.LoadLocation(name)
+	return err == nil
+}
+
 func (s *Server) teamClock() teamClock {
 	loc := time.UTC
 	if s.cfg.Timezone != "" {

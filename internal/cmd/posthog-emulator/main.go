@@ -93,6 +93,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&cfg.BulkDeleteMode, "bulk-delete-mode", "sync", "bulk_delete mode: sync or async")
 	fs.DurationVar(&cfg.AsyncDeleteDelay, "async-delete-delay", 500*time.Millisecond, "async mode: delay before queued persons are deleted")
 	fs.BoolVar(&cfg.LegacyActorEndpoints, "legacy-actor-endpoints", false, "serve the removed funnel/lifecycle person endpoints")
+	fs.BoolVar(&cfg.NoQueryAPI, "no-query-api", false, "do not serve /query/ (404 \"Endpoint not found.\", like a PostHog without the Query API)")
+	fs.BoolVar(&cfg.LegacyQueryThrottles, "legacy-query-throttles", false, "with -rate-limit: legacy-team query throttles (clickhouse_burst/sustained) instead of api_queries_*")
+	fs.StringVar(&cfg.Timezone, "timezone", "UTC", "team timezone for lifecycle and funnel periods")
+	fs.IntVar(&cfg.WeekStartDay, "week-start-day", 0, "team week start: 0 = Sunday, 1 = Monday")
+	scenario := fs.String("seed-scenario", "", "ingest a PostHog actor-query test scenario at start (S1, S2, S3, S4, S4-offset, S5-strict, S5-unordered, S6)")
 	fs.BoolVar(&cfg.RateLimit, "rate-limit", false, "enable PostHog's personal-API-key throttles")
 	fs.Float64Var(&cfg.RateLimitScale, "rate-limit-scale", 1, "divide throttle windows by this factor")
 	fs.DurationVar(&cfg.DeletionJobEvery, "deletion-job-every", 0, "run the event deletion job at this interval (0 = on demand)")
@@ -126,6 +131,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	srv := emulator.New(cfg)
 	defer srv.Close()
 	srv.Ingest(events...)
+	if *scenario != "" {
+		if err := srv.SeedScenario(*scenario); err != nil {
+			return usageError{err}
+		}
+	}
 
 	ln, err := net.Listen("tcp", *listen)
 	if err != nil {
@@ -163,6 +173,8 @@ func validate(cfg *emulator.Config, nargs int) error {
 		return fmt.Errorf("-bulk-delete-mode must be sync or async, got %q", cfg.BulkDeleteMode)
 	case cfg.AsyncDeleteDelay < 0 || cfg.DeletionJobEvery < 0 || cfg.Latency < 0:
 		return errors.New("durations must not be negative")
+	case !emulator.ValidTimezone(cfg.Timezone):
+		return fmt.Errorf("-timezone: unknown time zone %q", cfg.Timezone)
 	case cfg.RateLimitScale <= 0:
 		return errors.New("-rate-limit-scale must be positive")
 	}
