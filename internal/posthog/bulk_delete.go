@@ -78,13 +78,7 @@ func (c *Client) BulkDelete(ctx context.Context, projectID int64, req BulkDelete
 	case len(req.DistinctIDs) > MaxBulkDelete:
 		return nil, fmt.Errorf("posthog: BulkDelete takes at most %d distinct ids per call, got %d", MaxBulkDelete, len(req.DistinctIDs))
 	}
-	body := bulkDeleteBody{
-		IDs:              req.IDs,
-		DistinctIDs:      req.DistinctIDs,
-		DeleteEvents:     req.DeleteEvents,
-		DeleteRecordings: req.DeleteRecordings,
-		KeepPerson:       req.KeepPerson,
-	}
+	body := bulkDeleteBody(req)
 	path := projectPath(projectID, "persons/bulk_delete/")
 	var w bulkDeleteWire
 	if _, err := c.do(ctx, http.MethodPost, "/api/projects/{project_id}/persons/bulk_delete/", path, nil, body, &w); err != nil {

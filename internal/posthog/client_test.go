@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -253,8 +254,7 @@ func TestListDeletionStatusPages(t *testing.T) {
 			t.Errorf("got %s", r.URL)
 		}
 		offsets = append(offsets, q.Get("offset"))
-		var off int
-		fmt.Sscan(q.Get("offset"), &off)
+		off, _ := strconv.Atoi(q.Get("offset"))
 		var res []map[string]any
 		for i := off; i < min(off+2, len(rows)); i++ {
 			res = append(res, map[string]any{"person_uuid": rows[i], "created_at": "2026-01-01T00:00:00Z", "status": "pending", "delete_verified_at": nil})
@@ -477,9 +477,13 @@ func TestTransportErrorRetried(t *testing.T) {
 	var calls atomic.Int32
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if calls.Add(1) == 1 {
-			conn, _, err := w.(http.Hijacker).Hijack()
-			if err == nil {
-				conn.Close() // drop the connection without a response
+			hijacker, ok := w.(http.Hijacker)
+			if !ok {
+				t.Error("test server cannot hijack connections")
+				return
+			}
+			if conn, _, err := hijacker.Hijack(); err == nil {
+				_ = conn.Close() // drop the connection without a response
 			}
 			return
 		}

@@ -750,7 +750,7 @@ func parseImportID(id string) (deletionRequest, error) {
 	if head, tail, ok := strings.Cut(id, ":"); ok && head != "distinct_ids" && head != "uuids" {
 		projectID, err := parseProjectID(head)
 		if err != nil {
-			return request, fmt.Errorf("%w in import id %q; expected [<project_id>:]distinct_ids:<id>,<id>... or [<project_id>:]uuids:<uuid>,...", err, id)
+			return request, fmt.Errorf("%w in import id %q; expected [<project_id>:]distinct_ids:<id>,<id> or [<project_id>:]uuids:<uuid>,<uuid>", err, id)
 		}
 		request.projectID = projectID
 		rest = tail

@@ -194,9 +194,9 @@ func seedEvents(n int, now time.Time) []emulator.Event {
 	return events
 }
 
-func randomDuration(r *rand.Rand, max time.Duration) time.Duration {
-	if max <= time.Second {
+func randomDuration(r *rand.Rand, limit time.Duration) time.Duration {
+	if limit <= time.Second {
 		return time.Second
 	}
-	return time.Duration(r.Int63n(int64(max))).Truncate(time.Second)
+	return time.Duration(r.Int63n(int64(limit))).Truncate(time.Second)
 }
