@@ -186,3 +186,96 @@ func TestAccLifecyclePersonsDataSource_queryAPIErrors(t *testing.T) {
 		t.Errorf("the legacy endpoint was called %d times after a 403", n)
 	}
 }
+
+// legacyKey is an unscoped personal API key: PostHog refuses scoped keys,
+// even "*" ones, on the legacy actor endpoints (persons reference §2.1).
+const legacyKey = "phx_unscoped"
+
+// newLegacyEnv is an emulator of an older PostHog: the legacy actor
+// endpoints, and, unless withQuery, no Query API.
+func newLegacyEnv(t *testing.T, withQuery bool) *acctest.Env {
+	return acctest.NewEnv(t, emulator.Config{NoQueryAPI: !withQuery, LegacyActorEndpoints: true,
+		APIKeys: []emulator.APIKey{{Key: legacyKey}}})
+}
+
+func TestAccLifecyclePersonsDataSource_legacyAndAuto(t *testing.T) {
+	env := newLegacyEnv(t, false)
+	ingestS1(env)
+	config := env.ProviderConfigWithKey(legacyKey) +
+		lifecycleBlock("legacy_returning_12", "2020-01-12", "returning", `api = "legacy"`) +
+		lifecycleBlock("auto_resurrecting_12", "2020-01-12", "resurrecting", "") +
+		lifecycleBlock("auto_dormant_13", "2020-01-13", "dormant", `page_size = 1`) +
+		lifecycleBlock("legacy_dormant_16", "2020-01-16", "dormant", "api = \"legacy\"\nlimit = 1") +
+		lifecycleBlock("legacy_new_15", "2020-01-15", "new", "api = \"legacy\"\nlimit = 1")
+	resource.UnitTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: protoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				// Without the Query API, api = "query" fails instead of falling back.
+				Config:      env.ProviderConfigWithKey(legacyKey) + lifecycleBlock("forced", "2020-01-12", "new", `api = "query"`),
+				ExpectError: regexp.MustCompile(`(?s)POST /api/projects/1/query/: 404`),
+			},
+			{
+				Config: config,
+				ConfigStateChecks: []statecheck.StateCheck{
+					idsOutput("legacy_returning_12", "p1"),
+					idsOutput("auto_resurrecting_12", "p2"),
+					idsOutput("auto_dormant_13", "p2", "p3"),
+					idsOutput("legacy_new_15", "p4"),
+					statecheck.ExpectKnownValue("data.posthog_lifecycle_persons.legacy_returning_12", tfjsonpath.New("api_used"), knownvalue.StringExact("legacy")),
+					statecheck.ExpectKnownValue("data.posthog_lifecycle_persons.auto_resurrecting_12", tfjsonpath.New("api_used"), knownvalue.StringExact("legacy")),
+					statecheck.ExpectKnownValue("data.posthog_lifecycle_persons.auto_dormant_13", tfjsonpath.New("has_more"), knownvalue.Bool(false)),
+					statecheck.ExpectKnownValue("data.posthog_lifecycle_persons.legacy_dormant_16", tfjsonpath.New("persons"), knownvalue.ListSizeExact(1)),
+					statecheck.ExpectKnownValue("data.posthog_lifecycle_persons.legacy_dormant_16", tfjsonpath.New("has_more"), knownvalue.Bool(true)),
+					// Exactly one new person: the limit+1 probe shows there are no more.
+					statecheck.ExpectKnownValue("data.posthog_lifecycle_persons.legacy_new_15", tfjsonpath.New("has_more"), knownvalue.Bool(false)),
+				},
+			},
+		},
+	})
+	if n := env.Emulator.Stats().Count("GET", legacyLifecycleRoute); n == 0 {
+		t.Error("the legacy lifecycle endpoint was never called")
+	}
+}
+
+func TestAccLifecyclePersonsDataSource_legacyPagingThroughNext(t *testing.T) {
+	env := newLegacyEnv(t, true) // the Query API exists, but api = "legacy" forces the old endpoint
+	for i := range 25 {
+		env.Emulator.Ingest(emulator.Event{Event: "$pageview", DistinctID: fmt.Sprintf("user-%02d", i),
+			Timestamp: time.Date(2020, 1, 12, 12, 0, 0, 0, time.UTC)})
+	}
+	var want []string
+	for i := range 25 {
+		want = append(want, fmt.Sprintf("user-%02d", i))
+	}
+	config := env.ProviderConfigWithKey(legacyKey) +
+		lifecycleBlock("all", "2020-01-12", "new", "api = \"legacy\"\npage_size = 4") +
+		lifecycleBlock("limited", "2020-01-12", "new", "api = \"legacy\"\npage_size = 4\nlimit = 10") +
+		lifecycleBlock("exact", "2020-01-12", "new", "api = \"legacy\"\npage_size = 5\nlimit = 25")
+	resource.UnitTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: protoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			PreConfig: env.Emulator.ResetStats,
+			Config:    config,
+			ConfigStateChecks: []statecheck.StateCheck{
+				// 7 pages of 4 through `next`: the second and later links are
+				// PostHog's relative paths without a leading slash.
+				idsOutput("all", want...),
+				statecheck.ExpectKnownValue("data.posthog_lifecycle_persons.all", tfjsonpath.New("has_more"), knownvalue.Bool(false)),
+				statecheck.ExpectKnownValue("data.posthog_lifecycle_persons.limited", tfjsonpath.New("persons"), knownvalue.ListSizeExact(10)),
+				statecheck.ExpectKnownValue("data.posthog_lifecycle_persons.limited", tfjsonpath.New("has_more"), knownvalue.Bool(true)),
+				statecheck.ExpectKnownValue("data.posthog_lifecycle_persons.exact", tfjsonpath.New("persons"), knownvalue.ListSizeExact(25)),
+				statecheck.ExpectKnownValue("data.posthog_lifecycle_persons.exact", tfjsonpath.New("has_more"), knownvalue.Bool(false)),
+				statecheck.ExpectKnownValue("data.posthog_lifecycle_persons.exact", tfjsonpath.New("api_used"), knownvalue.StringExact("legacy")),
+			},
+		}},
+	})
+	if n := env.Emulator.Stats().Count("POST", queryRoute); n != 0 {
+		t.Errorf("api = \"legacy\" called the Query API %d times", n)
+	}
+	// Per read: 7 pages (all), 3 (limited: 12 > 10 proves more) and 5 or 6
+	// (exact: a 6th, empty page when PostHog links one from the full 5th).
+	if n := env.Emulator.Stats().Count("GET", legacyLifecycleRoute); n == 0 || (n%15 != 0 && n%16 != 0) {
+		t.Errorf("the legacy endpoint was called %d times; want a multiple of 15 or 16", n)
+	}
+}
