@@ -1,0 +1,31 @@
+# The persons who started a checkout but dropped off before paying
+# (step = -3: they did step 2 but not step 3).
+data "posthog_funnel_persons" "abandoned_checkout" {
+  steps = [
+    { event = "viewed product" },
+    { event = "started checkout" },
+    {
+      event = "paid"
+      properties = [{
+        key      = "amount"
+        operator = "gt"
+        value    = "0"
+      }]
+    },
+  ]
+  date_from       = "2024-06-01"
+  date_to         = "2024-06-30"
+  window_interval = 1
+  window_unit     = "day"
+  order_type      = "ordered"
+  step            = -3
+  limit           = 500
+
+  # On an older self-hosted PostHog without the Query API, "auto" falls back
+  # to the legacy persons/funnel/ endpoint; "query" or "legacy" force one.
+  api = "auto"
+}
+
+output "abandoned_checkout_ids" {
+  value = [for p in data.posthog_funnel_persons.abandoned_checkout.persons : p.distinct_ids[0]]
+}
