@@ -187,7 +187,15 @@ func TestStats(t *testing.T) {
 		t.Fatalf("stats %+v", s)
 	}
 	js := e.mustJSON(e.get("/_emulator/stats"), 200)
-	if js["total"] != 6.0 || js["routes"].(map[string]any)["GET /api/projects/{project_id}/persons/"].(map[string]any)["200"] != 2.0 {
+	routes, ok := js["routes"].(map[string]any)
+	if !ok {
+		t.Fatalf("json routes %v", js)
+	}
+	persons, ok := routes["GET /api/projects/{project_id}/persons/"].(map[string]any)
+	if !ok {
+		t.Fatalf("json persons route %v", js)
+	}
+	if js["total"] != 6.0 || persons["200"] != 2.0 {
 		t.Fatalf("json %v", js)
 	}
 	e.mustJSON(e.post("/_emulator/stats/reset", nil), 200)

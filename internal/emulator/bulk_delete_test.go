@@ -54,7 +54,7 @@ func TestBulkDeleteSync(t *testing.T) {
 			t.Fatalf("%s = %v, want %v (%v)", k, b[k], v, b)
 		}
 	}
-	if errs := b["deletion_errors"].([]any); len(errs) != 0 {
+	if errs, ok := b["deletion_errors"].([]any); !ok || len(errs) != 0 {
 		t.Fatalf("errors %v", errs)
 	}
 	if _, ok := e.srv.PersonByUUID(p0.UUID); ok {
@@ -71,8 +71,8 @@ func TestBulkDeleteSync(t *testing.T) {
 	// Failure injection: reported with its step, person not deleted.
 	e.srv.FailDeletions([]string{p2.UUID}, "delete_postgres", 1)
 	b = e.mustJSON(e.post(P+"bulk_delete/", map[string]any{"ids": []string{p2.UUID, e.person("p3").UUID}}), 202)
-	errs := b["deletion_errors"].([]any)
-	if b["persons_deleted"] != 1.0 || len(errs) != 1 || errs[0].(map[string]any)["step"] != "delete_postgres" || errs[0].(map[string]any)["person_uuid"] != p2.UUID {
+	errs := asT[[]any](t, b["deletion_errors"])
+	if b["persons_deleted"] != 1.0 || len(errs) != 1 || asT[map[string]any](t, errs[0])["step"] != "delete_postgres" || asT[map[string]any](t, errs[0])["person_uuid"] != p2.UUID {
 		t.Fatalf("failure %v", b)
 	}
 	if _, ok := e.srv.PersonByUUID(p2.UUID); !ok {
@@ -92,7 +92,7 @@ func TestBulkDeleteAsync(t *testing.T) {
 	p0, p1, p2 := e.person("p0"), e.person("p1"), e.person("p2")
 	e.srv.FailDeletions([]string{p0.UUID}, "delete_postgres", 1)
 	b := e.mustJSON(e.post(P+"bulk_delete/", map[string]any{"ids": []string{p0.UUID, p1.UUID}, "delete_events": true}), 202)
-	if b["persons_deleted"] != 0.0 || b["persons_queued_for_deletion"] != 2.0 || len(b["deletion_errors"].([]any)) != 0 {
+	if b["persons_deleted"] != 0.0 || b["persons_queued_for_deletion"] != 2.0 || len(asT[[]any](t, b["deletion_errors"])) != 0 {
 		t.Fatalf("async %v", b)
 	}
 	// Event-deletion rows are created synchronously.
@@ -140,8 +140,8 @@ func TestDeletionStatusAndJob(t *testing.T) {
 	e.srv.AdvanceClock(time.Minute)
 	e.mustJSON(e.post(P+"bulk_delete/", map[string]any{"ids": []string{a.UUID}, "delete_events": true, "keep_person": true}), 202)
 	ds := e.mustJSON(e.get(P+"deletion_status/"), 200)
-	rows := ds["results"].([]any)
-	if ds["count"] != 1.0 || rows[0].(map[string]any)["created_at"] != "2024-05-01T10:00:00Z" || rows[0].(map[string]any)["status"] != "pending" || rows[0].(map[string]any)["delete_verified_at"] != nil {
+	rows := asT[[]any](t, ds["results"])
+	if ds["count"] != 1.0 || asT[map[string]any](t, rows[0])["created_at"] != "2024-05-01T10:00:00Z" || asT[map[string]any](t, rows[0])["status"] != "pending" || asT[map[string]any](t, rows[0])["delete_verified_at"] != nil {
 		t.Fatalf("pending %v", ds)
 	}
 	// An event after the row's created_at survives the job.
@@ -156,12 +156,12 @@ func TestDeletionStatusAndJob(t *testing.T) {
 	e.srv.AdvanceClock(time.Hour)
 	e.mustJSON(e.post(P+"bulk_delete/", map[string]any{"ids": []string{bp.UUID}, "delete_events": true, "keep_person": true}), 202)
 	ds = e.mustJSON(e.get(P+"deletion_status/?limit=2"), 200)
-	rows = ds["results"].([]any)
-	if ds["count"] != 3.0 || rows[0].(map[string]any)["person_uuid"] != bp.UUID || rows[1].(map[string]any)["person_uuid"] != a.UUID || ds["next"] == nil || ds["previous"] != nil {
+	rows = asT[[]any](t, ds["results"])
+	if ds["count"] != 3.0 || asT[map[string]any](t, rows[0])["person_uuid"] != bp.UUID || asT[map[string]any](t, rows[1])["person_uuid"] != a.UUID || ds["next"] == nil || ds["previous"] != nil {
 		t.Fatalf("rows %v", ds)
 	}
 	ds = e.mustJSON(e.get(P+"deletion_status/?limit=2&offset=2"), 200)
-	if len(ds["results"].([]any)) != 1 || ds["next"] != nil || ds["previous"] == nil {
+	if len(asT[[]any](t, ds["results"])) != 1 || ds["next"] != nil || ds["previous"] == nil {
 		t.Fatalf("page2 %v", ds)
 	}
 	ds = e.mustJSON(e.get(P+"deletion_status/?person_uuid="+a.UUID), 200)
@@ -169,7 +169,7 @@ func TestDeletionStatusAndJob(t *testing.T) {
 		t.Fatalf("person filter %v", ds)
 	}
 	ds = e.mustJSON(e.get(P+"deletion_status/?status=completed"), 200)
-	if ds["count"] != 1.0 || ds["results"].([]any)[0].(map[string]any)["status"] != "completed" || ds["results"].([]any)[0].(map[string]any)["delete_verified_at"] == nil {
+	if ds["count"] != 1.0 || asT[map[string]any](t, asT[[]any](t, ds["results"])[0])["status"] != "completed" || asT[map[string]any](t, asT[[]any](t, ds["results"])[0])["delete_verified_at"] == nil {
 		t.Fatalf("completed %v", ds)
 	}
 	r2 := e.get(P + "deletion_status/?status=done")

@@ -179,7 +179,8 @@ func readCohortBody(r *http.Request) (cohortBody, error) {
 	return b, nil
 }
 
-var errNonDictBody = errors.New("Invalid data. Expected a dictionary, but got list.")
+// errNonDictBody carries DRF's exact non_field_errors detail for a non-dict body.
+const errNonDictBody = detailError("Invalid data. Expected a dictionary, but got list.")
 
 func toAnySlice(vs []string) []any {
 	out := make([]any, len(vs))
@@ -460,7 +461,7 @@ func (st *store) csvPersons(raw []byte) ([]string, *fieldErr) {
 }
 
 func writeFieldErr(w http.ResponseWriter, fe *fieldErr) {
-	writeAttrError(w, http.StatusBadRequest, "validation_error", fe.code, fe.detail, fe.attr)
+	writeAttrError(w, fe.code, fe.detail, fe.attr)
 }
 
 const invalidStaticSource = "Invalid source for static cohort. Requires criteria, a csv, feature flag, existing cohort or query."
@@ -485,7 +486,7 @@ func (s *Server) createCohort(w http.ResponseWriter, r *http.Request) {
 	body, err := readCohortBody(r)
 	if err != nil {
 		if errors.Is(err, errNonDictBody) {
-			writeAttrError(w, http.StatusBadRequest, "validation_error", "invalid", err.Error(), "non_field_errors")
+			writeAttrError(w, "invalid", err.Error(), "non_field_errors")
 			return
 		}
 		errParse(w, err)
@@ -698,7 +699,7 @@ func (s *Server) updateCohort(w http.ResponseWriter, r *http.Request) {
 	body, err := readCohortBody(r)
 	if err != nil {
 		if errors.Is(err, errNonDictBody) {
-			writeAttrError(w, http.StatusBadRequest, "validation_error", "invalid", err.Error(), "non_field_errors")
+			writeAttrError(w, "invalid", err.Error(), "non_field_errors")
 			return
 		}
 		errParse(w, err)

@@ -41,8 +41,8 @@ func personCohorts(e *env, ref string) []string {
 	e.t.Helper()
 	b := e.mustJSON(e.get(P+"cohorts/?person_id="+ref), 200)
 	var out []string
-	for _, r := range b["results"].([]any) {
-		m := r.(map[string]any)
+	for _, r := range asT[[]any](e.t, b["results"]) {
+		m := asT[map[string]any](e.t, r)
 		if len(m) != 3 {
 			e.t.Fatalf("row %v is not exactly {id,name,count}", m)
 		}
@@ -110,7 +110,7 @@ func TestStaticCohorts(t *testing.T) {
 	if s["count"] != float64(1) || s["is_static"] != true {
 		t.Fatalf("static %v", s)
 	}
-	id := int(s["id"].(float64))
+	id := int(asT[float64](t, s["id"]))
 	add := fmt.Sprintf("%s%d/add_persons_to_static_cohort/", C, id)
 	if r := e.mustJSON(e.req("PATCH", add, map[string]any{"person_ids": []string{b.UUID}}, testKey), 200); r["success"] != true {
 		t.Fatalf("add %v", r)
@@ -224,7 +224,7 @@ func TestCohortNestedAndLegacyGroups(t *testing.T) {
 	if legacy["count"] != float64(1) {
 		t.Fatalf("legacy %v", legacy)
 	}
-	f := legacy["filters"].(map[string]any)["properties"].(map[string]any)
+	f := asT[map[string]any](t, asT[map[string]any](t, legacy["filters"])["properties"])
 	if f["type"] != "OR" {
 		t.Fatalf("legacy filters representation %v", legacy["filters"])
 	}
@@ -289,16 +289,16 @@ func TestCohortListDeleteAndScopes(t *testing.T) {
 
 	// List: non-deleted, newest first, limit/offset pagination, type and search filters.
 	l := e.mustJSON(e.get(C+"?limit=2"), 200)
-	if l["count"] != float64(3) || l["previous"] != nil || !strings.Contains(l["next"].(string), "offset=2") {
+	if l["count"] != float64(3) || l["previous"] != nil || !strings.Contains(asT[string](t, l["next"]), "offset=2") {
 		t.Fatalf("page 1 %v", l)
 	}
 	var names []string
-	for _, x := range l["results"].([]any) {
-		names = append(names, x.(map[string]any)["name"].(string))
+	for _, x := range asT[[]any](t, l["results"]) {
+		names = append(names, asT[string](t, asT[map[string]any](t, x)["name"]))
 	}
 	l2 := e.mustJSON(e.get(C+"?limit=2&offset=2"), 200)
-	for _, x := range l2["results"].([]any) {
-		names = append(names, x.(map[string]any)["name"].(string))
+	for _, x := range asT[[]any](t, l2["results"]) {
+		names = append(names, asT[string](t, asT[map[string]any](t, x)["name"]))
 	}
 	sort.Strings(names)
 	if strings.Join(names, ",") != "c0,legacy,static" || l2["next"] != nil || l2["previous"] == nil {

@@ -22,7 +22,7 @@ func (s *Server) handleDeletionStatus(w http.ResponseWriter, r *http.Request) {
 	}
 	if status != "all" && status != "pending" && status != "completed" {
 		// DRF ChoiceField error; code invalid_choice is UNVERIFIED (§2.2).
-		writeAttrError(w, http.StatusBadRequest, "validation_error", "invalid_choice",
+		writeAttrError(w, "invalid_choice",
 			`"`+status+`" is not a valid choice.`, "status")
 		return
 	}
@@ -31,7 +31,7 @@ func (s *Server) handleDeletionStatus(w http.ResponseWriter, r *http.Request) {
 		u, err := uuid.Parse(v[0])
 		if err != nil {
 			// DRF UUIDField error.
-			writeAttrError(w, http.StatusBadRequest, "validation_error", "invalid", "Must be a valid UUID.", "person_uuid")
+			writeAttrError(w, "invalid", "Must be a valid UUID.", "person_uuid")
 			return
 		}
 		personUUID = u.String()

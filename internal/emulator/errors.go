@@ -23,8 +23,9 @@ func writeError(w http.ResponseWriter, status int, typ, code, detail string) {
 	writeJSON(w, status, apiError{Type: typ, Code: code, Detail: detail})
 }
 
-func writeAttrError(w http.ResponseWriter, status int, typ, code, detail, attr string) {
-	writeJSON(w, status, apiError{Type: typ, Code: code, Detail: detail, Attr: &attr})
+// writeAttrError writes a 400 validation_error body with attr set.
+func writeAttrError(w http.ResponseWriter, code, detail, attr string) {
+	writeJSON(w, http.StatusBadRequest, apiError{Type: "validation_error", Code: code, Detail: detail, Attr: &attr})
 }
 
 // Helpers for the common exception classes (exceptions_hog type mapping, §2.2).
@@ -49,6 +50,12 @@ func errServer(w http.ResponseWriter) {
 	// Unhandled exceptions (§2.2).
 	writeError(w, http.StatusInternalServerError, "server_error", "error", "A server error occurred.")
 }
+
+// detailError is an error whose text is PostHog's exact detail string, written
+// verbatim into a response body.
+type detailError string
+
+func (e detailError) Error() string { return string(e) }
 
 func errParse(w http.ResponseWriter, err error) {
 	// DRF ParseError message for a bad JSON body.

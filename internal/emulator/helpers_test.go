@@ -121,3 +121,13 @@ func wantError(t *testing.T, r resp, status int, typ, code, detail string) {
 }
 
 const P = "/api/projects/1/persons/"
+
+// asT is a checked type assertion that fails the test instead of panicking.
+func asT[T any](t *testing.T, v any) T {
+	t.Helper()
+	x, ok := v.(T)
+	if !ok {
+		t.Fatalf("got %T (%v), want %T", v, v, x)
+	}
+	return x
+}

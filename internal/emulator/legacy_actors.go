@@ -105,14 +105,14 @@ func (p legacyParams) entities() ([]entity, *queryError) {
 	return out, nil
 }
 
-func (p legacyParams) dateRange(c teamClock) (jobj, *queryError) {
+func (p legacyParams) dateRange() jobj {
 	dr := jobj{}
 	for _, k := range []string{"date_from", "date_to"} {
 		if s, ok := p.str(k); ok && s != "" {
 			dr[k] = s
 		}
 	}
-	return dr, nil
+	return dr
 }
 
 func (p legacyParams) unsupported() *queryError {
@@ -243,7 +243,7 @@ func (s *Server) legacyLifecycle(r *http.Request) (jobj, *queryError) {
 		return nil, err
 	}
 	c := s.teamClock()
-	dr, _ := p.dateRange(c)
+	dr := p.dateRange()
 	lq := jobj{"kind": "LifecycleQuery", "dateRange": dr}
 	if iv, ok := p.str("interval"); ok && iv != "" {
 		lq["interval"] = iv
@@ -316,7 +316,7 @@ func (s *Server) legacyFunnel(c teamClock, p legacyParams) (*funnelsActorsReques
 			ff["funnelWindowIntervalUnit"] = v
 		}
 	}
-	dr, _ := p.dateRange(c)
+	dr := p.dateRange()
 	fq := jobj{"kind": "FunnelsQuery", "dateRange": dr, "funnelsFilter": ff, "series": []any{}}
 	if b := p.json("breakdown"); b != nil && b != "" {
 		bf := jobj{"breakdown": b}

@@ -14,22 +14,22 @@ var legacyCfg = Config{LegacyActorEndpoints: true, APIKeys: []APIKey{{Key: testK
 // legacyNames returns the sorted names of a legacy {results:[{people, count}]} body.
 func legacyNames(t *testing.T, m map[string]any) []string {
 	t.Helper()
-	res := m["results"].([]any)
+	res := asT[[]any](t, m["results"])
 	if len(res) != 1 {
 		t.Fatalf("results %v", res)
 	}
-	block := res[0].(map[string]any)
-	people := block["people"].([]any)
-	if int(block["count"].(float64)) != len(people) {
+	block := asT[map[string]any](t, res[0])
+	people := asT[[]any](t, block["people"])
+	if int(asT[float64](t, block["count"])) != len(people) {
 		t.Fatalf("count %v for %d people", block["count"], len(people))
 	}
 	out := []string{}
 	for _, p := range people {
-		sp := p.(map[string]any)
+		sp := asT[map[string]any](t, p)
 		if sp["type"] != "person" || sp["id"] != sp["uuid"] {
 			t.Fatalf("not a SerializedPerson: %v", sp)
 		}
-		out = append(out, sp["properties"].(map[string]any)["name"].(string))
+		out = append(out, asT[string](t, asT[map[string]any](t, sp["properties"])["name"]))
 	}
 	sort.Strings(out)
 	return out

@@ -3,7 +3,6 @@ package emulator
 import (
 	"encoding/csv"
 	"encoding/json"
-	"errors"
 	"net/http"
 	"sort"
 	"strconv"
@@ -28,7 +27,7 @@ func parsePropertyFilters(raw string) (propertyFilters, error) {
 	}
 	var fs propertyFilters
 	if err := json.Unmarshal([]byte(raw), &fs); err != nil {
-		return nil, errors.New("Properties must be a JSON array of property filters.")
+		return nil, detailError("Properties must be a JSON array of property filters.")
 	}
 	return fs, nil
 }

@@ -60,13 +60,13 @@ func (s *Server) listPersons(w http.ResponseWriter, r *http.Request, csvOut bool
 	}
 	offset := intParam(r, "offset", 0)
 	if cid := q.Get("client_query_id"); len(cid) > 128 {
-		writeAttrError(w, http.StatusBadRequest, "validation_error", "invalid_input",
+		writeAttrError(w, "invalid_input",
 			"Ensure this field has no more than 128 characters.", "client_query_id")
 		return
 	}
 	filters, err := parsePropertyFilters(q.Get("properties"))
 	if err != nil {
-		writeAttrError(w, http.StatusBadRequest, "validation_error", "invalid_input", err.Error(), "properties")
+		writeAttrError(w, "invalid_input", err.Error(), "properties")
 		return
 	}
 
@@ -291,15 +291,4 @@ func (s *Server) handleBatchByUUIDs(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Unlock()
 	writeJSON(w, http.StatusOK, map[string]any{"results": results})
-}
-
-// handleLegacyActors answers funnel, funnel/correlation and lifecycle when
-// -legacy-actor-endpoints is set. These actions declare no required_scopes, so
-// scoped keys get 403 first (§2.1). Their behaviour is implemented by a later issue.
-func (s *Server) handleLegacyActors(w http.ResponseWriter, r *http.Request) {
-	if !s.check(w, r, guard{scopes: nil, methods: []string{"GET", "HEAD", "POST"}}) {
-		return
-	}
-	writeError(w, http.StatusNotImplemented, "server_error", "not_implemented",
-		"Legacy person actor endpoints (funnel, funnel/correlation, lifecycle) are not emulated yet.")
 }

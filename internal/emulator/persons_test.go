@@ -29,14 +29,14 @@ func TestThreeShapes(t *testing.T) {
 	p := e.person("alice")
 
 	list := e.mustJSON(e.get(P), 200)
-	row := list["results"].([]any)[0].(map[string]any)
+	row := asT[map[string]any](t, asT[[]any](t, list["results"])[0])
 	if row["id"] != p.UUID || row["type"] != "person" || row["is_identified"] != true || row["value_at_data_point"] != nil {
 		t.Fatalf("list row %v", row)
 	}
 	if mr, ok := row["matched_recordings"].([]any); !ok || len(mr) != 0 {
 		t.Fatalf("matched_recordings %v", row["matched_recordings"])
 	}
-	if ids := row["distinct_ids"].([]any); ids[0] != anonID || len(ids) != 14 {
+	if ids := asT[[]any](t, row["distinct_ids"]); ids[0] != anonID || len(ids) != 14 {
 		t.Fatalf("list distinct_ids not in stored order: %v", ids)
 	}
 	if row["name"] != "alice@example.com" {
@@ -50,7 +50,7 @@ func TestThreeShapes(t *testing.T) {
 	if _, ok := rec["is_identified"]; ok {
 		t.Fatal("retrieve has is_identified")
 	}
-	ids := rec["distinct_ids"].([]any)
+	ids := asT[[]any](t, rec["distinct_ids"])
 	if len(ids) != 14 || ids[len(ids)-1] != anonID || ids[0] != "alice" {
 		t.Fatalf("retrieve distinct_ids (non-anonymous first): %v", ids)
 	}
@@ -60,12 +60,12 @@ func TestThreeShapes(t *testing.T) {
 	}
 
 	b := e.mustJSON(e.post(P+"batch_by_distinct_ids/", map[string]any{"distinct_ids": []string{"alice", anonID, "nobody"}}), 200)
-	res := b["results"].(map[string]any)
+	res := asT[map[string]any](t, b["results"])
 	if len(res) != 2 {
 		t.Fatalf("batch results %v", res)
 	}
-	mp := res["alice"].(map[string]any)
-	if mp["id"] != float64(p.ID) || len(mp["distinct_ids"].([]any)) != 10 || res[anonID].(map[string]any)["uuid"] != p.UUID {
+	mp := asT[map[string]any](t, res["alice"])
+	if mp["id"] != float64(p.ID) || len(asT[[]any](t, mp["distinct_ids"])) != 10 || asT[map[string]any](t, res[anonID])["uuid"] != p.UUID {
 		t.Fatalf("minimal person %v", mp)
 	}
 }
@@ -96,11 +96,11 @@ func TestListPagination(t *testing.T) {
 	e := newEnv(t, Config{})
 	seedPersons(e, 4)
 	page := e.mustJSON(e.get(P+"?limit=2&include_total"), 200)
-	res := page["results"].([]any)
-	if len(res) != 2 || res[0].(map[string]any)["distinct_ids"].([]any)[0] != "p3" || page["count"] != 4.0 || page["previous"] != nil {
+	res := asT[[]any](t, page["results"])
+	if len(res) != 2 || asT[[]any](t, asT[map[string]any](t, res[0])["distinct_ids"])[0] != "p3" || page["count"] != 4.0 || page["previous"] != nil {
 		t.Fatalf("page1 %v", page)
 	}
-	next, _ := url.Parse(page["next"].(string))
+	next, _ := url.Parse(asT[string](t, page["next"]))
 	if next.Scheme != "http" || next.Host != strings.TrimPrefix(e.ts.URL, "http://") || next.Query().Get("offset") != "2" || next.Query().Get("limit") != "2" {
 		t.Fatalf("next %v", page["next"])
 	}
@@ -108,13 +108,13 @@ func TestListPagination(t *testing.T) {
 	if _, ok := page["count"]; !ok || page["previous"] == nil || page["next"] == nil {
 		t.Fatalf("page2 %v", page)
 	}
-	prev, _ := url.Parse(page["previous"].(string))
+	prev, _ := url.Parse(asT[string](t, page["previous"]))
 	if prev.Query().Get("offset") != "0" {
 		t.Fatalf("previous %v", page["previous"])
 	}
 	// Exact multiple: one extra, empty page with next null.
 	page = e.mustJSON(e.get(P+"?limit=2&offset=4"), 200)
-	if len(page["results"].([]any)) != 0 || page["next"] != nil {
+	if len(asT[[]any](t, page["results"])) != 0 || page["next"] != nil {
 		t.Fatalf("page3 %v", page)
 	}
 	if _, ok := page["count"]; ok {
@@ -122,20 +122,20 @@ func TestListPagination(t *testing.T) {
 	}
 	// distinct_id and search.
 	page = e.mustJSON(e.get(P+"?distinct_id=p1&limit=1"), 200)
-	if len(page["results"].([]any)) != 1 || page["next"] != nil {
+	if len(asT[[]any](t, page["results"])) != 1 || page["next"] != nil {
 		t.Fatalf("distinct_id %v", page)
 	}
 	page = e.mustJSON(e.get(P+"?distinct_id=zzz&include_total"), 200)
-	if len(page["results"].([]any)) != 0 || page["count"] != 0.0 {
+	if len(asT[[]any](t, page["results"])) != 0 || page["count"] != 0.0 {
 		t.Fatalf("distinct_id miss %v", page)
 	}
 	page = e.mustJSON(e.get(P+"?search=P2"), 200)
-	if len(page["results"].([]any)) != 1 {
+	if len(asT[[]any](t, page["results"])) != 1 {
 		t.Fatalf("search %v", page)
 	}
 	// Environments alias.
 	page = e.mustJSON(e.get("/api/environments/1/persons?limit=10"), 200)
-	if len(page["results"].([]any)) != 4 {
+	if len(asT[[]any](t, page["results"])) != 4 {
 		t.Fatalf("alias %v", page)
 	}
 }
@@ -210,11 +210,11 @@ func TestBatchByInputs(t *testing.T) {
 	seedPersons(e, 205)
 	for _, body := range []any{map[string]any{}, map[string]any{"distinct_ids": "p1"}, map[string]any{"distinct_ids": []any{}}, []any{1}} {
 		b := e.mustJSON(e.post(P+"batch_by_distinct_ids/", body), 200)
-		if len(b["results"].(map[string]any)) != 0 {
+		if len(asT[map[string]any](t, b["results"])) != 0 {
 			t.Fatalf("bad input %v gave %v", body, b)
 		}
 		b = e.mustJSON(e.post(P+"batch_by_uuids/", body), 200)
-		if len(b["results"].(map[string]any)) != 0 {
+		if len(asT[map[string]any](t, b["results"])) != 0 {
 			t.Fatalf("bad uuids input %v gave %v", body, b)
 		}
 	}
@@ -224,12 +224,12 @@ func TestBatchByInputs(t *testing.T) {
 		uuids = append(uuids, strings.ToUpper(e.person(fmt.Sprintf("p%d", 204-i)).UUID))
 	}
 	b := e.mustJSON(e.post(P+"batch_by_distinct_ids/", map[string]any{"distinct_ids": dids}), 200)
-	res := b["results"].(map[string]any)
+	res := asT[map[string]any](t, b["results"])
 	if len(res) != 200 || res["p0"] != nil || res["p5"] == nil {
 		t.Fatalf("cap: %d", len(res))
 	}
 	b = e.mustJSON(e.post(P+"batch_by_uuids/", map[string]any{"uuids": uuids}), 200)
-	res = b["results"].(map[string]any)
+	res = asT[map[string]any](t, b["results"])
 	if len(res) != 200 || res[e.person("p5").UUID] == nil {
 		t.Fatalf("uuid cap: %d", len(res))
 	}

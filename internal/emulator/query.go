@@ -156,7 +156,7 @@ func (s *Server) runQueryRequest(raw any, pathKind string) (jobj, *queryError) {
 			return nil, qParse(model, k, "Extra inputs are not permitted [type=extra_forbidden]")
 		}
 	}
-	q, err := reqObj(model, "", body, "query")
+	q, err := reqObj("", body, "query")
 	if err != nil {
 		return nil, err
 	}
@@ -259,14 +259,14 @@ func parseActorsRequest(q jobj) (*actorsRequest, *queryError) {
 	if a.orderBy, err = strList("orderBy"); err != nil {
 		return nil, err
 	}
-	limit, err := optInt(model, loc, q, "limit")
+	limit, err := optInt(loc, q, "limit")
 	if err != nil {
 		return nil, err
 	}
 	if limit != nil && *limit > 0 {
 		a.limit = min(*limit, maxActorsLimit)
 	}
-	offset, err := optInt(model, loc, q, "offset")
+	offset, err := optInt(loc, q, "offset")
 	if err != nil {
 		return nil, err
 	}
@@ -367,7 +367,7 @@ func (c teamClock) parseInsightActors(loc string, m jobj) (*lifecycleSpec, *quer
 		"compare", "includeRecordings"); err != nil {
 		return nil, err
 	}
-	src, err := reqObj(model, loc, m, "source")
+	src, err := reqObj(loc, m, "source")
 	if err != nil {
 		return nil, err
 	}

@@ -99,15 +99,18 @@ func joinLoc(loc, k string) string {
 	return loc + "." + k
 }
 
+// queryRequestModel is the pydantic model named in /query/ parse errors.
+const queryRequestModel = "QueryRequest"
+
 // optInt reads an optional integer; floats with a fraction and other types fail.
-func optInt(model, loc string, m jobj, key string) (*int, *queryError) {
+func optInt(loc string, m jobj, key string) (*int, *queryError) {
 	v, ok := m[key]
 	if !ok || v == nil {
 		return nil, nil
 	}
 	f, ok := v.(float64)
 	if !ok || f != math.Trunc(f) || math.Abs(f) > 1<<53 {
-		return nil, qParse(model, joinLoc(loc, key), "Input should be a valid integer [type=int_type]")
+		return nil, qParse(queryRequestModel, joinLoc(loc, key), "Input should be a valid integer [type=int_type]")
 	}
 	n := int(f)
 	return &n, nil
@@ -137,14 +140,14 @@ func optBool(model, loc string, m jobj, key string) (*bool, *queryError) {
 	return &b, nil
 }
 
-func reqObj(model, loc string, m jobj, key string) (jobj, *queryError) {
+func reqObj(loc string, m jobj, key string) (jobj, *queryError) {
 	v, ok := m[key]
 	if !ok || v == nil {
-		return nil, qParse(model, joinLoc(loc, key), "Field required [type=missing]")
+		return nil, qParse(queryRequestModel, joinLoc(loc, key), "Field required [type=missing]")
 	}
 	o, ok := asObj(v)
 	if !ok {
-		return nil, qParse(model, joinLoc(loc, key), "Input should be a valid dictionary or object [type=model_type]")
+		return nil, qParse(queryRequestModel, joinLoc(loc, key), "Input should be a valid dictionary or object [type=model_type]")
 	}
 	return o, nil
 }

@@ -125,7 +125,7 @@ func TestQueryThrottles(t *testing.T) {
 		}
 	}
 	r := e.post(QP, body)
-	if m := r.json(t); r.status != 429 || m["type"] != "throttled_error" || !strings.HasPrefix(m["detail"].(string), "Request was throttled. Expected available in ") {
+	if m := r.json(t); r.status != 429 || m["type"] != "throttled_error" || !strings.HasPrefix(asT[string](t, m["detail"]), "Request was throttled. Expected available in ") {
 		t.Fatalf("241st: %d %s", r.status, r.body)
 	}
 	if r := e.get(P); r.status != 200 {

@@ -79,7 +79,7 @@ func (c teamClock) parseFunnelsQuery(loc string, m jobj) (*funnelSpec, *queryErr
 	attribution := "first_touch"
 	if ff, ok := asObj(m["funnelsFilter"]); ok {
 		floc := loc + ".funnelsFilter"
-		if n, err := optInt(model, floc, ff, "funnelWindowInterval"); err != nil {
+		if n, err := optInt(floc, ff, "funnelWindowInterval"); err != nil {
 			return nil, err
 		} else if n != nil {
 			spec.windowN = *n
@@ -162,7 +162,7 @@ func (c teamClock) parseFunnelsActors(loc string, m jobj) (*funnelsActorsRequest
 		"funnelTrendsEntrancePeriodStart", "compare", "includeRecordings"); err != nil {
 		return nil, err
 	}
-	src, err := reqObj(model, loc, m, "source")
+	src, err := reqObj(loc, m, "source")
 	if err != nil {
 		return nil, err
 	}
@@ -170,7 +170,7 @@ func (c teamClock) parseFunnelsActors(loc string, m jobj) (*funnelsActorsRequest
 	if err != nil {
 		return nil, err
 	}
-	step, err := optInt(model, loc, m, "funnelStep")
+	step, err := optInt(loc, m, "funnelStep")
 	if err != nil {
 		return nil, err
 	}

@@ -45,11 +45,11 @@ func TestQueryFunnelS4Paging(t *testing.T) {
 	e := seeded(t, Config{}, "S4-offset")
 	src := funnelActors(1, funnelsQuery("ordered", "step one", "step two", "step three"))
 	first := e.mustJSON(e.post(QP, jsonBody(t, actorsQuery(src, ""))), 200)
-	if n := len(first["results"].([]any)); n != 100 || first["hasMore"] != true {
+	if n := len(asT[[]any](t, first["results"])); n != 100 || first["hasMore"] != true {
 		t.Fatalf("page 1: %d rows, hasMore %v", n, first["hasMore"])
 	}
 	second := e.mustJSON(e.post(QP, jsonBody(t, actorsQuery(src, `"offset": 100`))), 200)
-	if n := len(second["results"].([]any)); n != 10 || second["hasMore"] != false || second["offset"] != float64(100) {
+	if n := len(asT[[]any](t, second["results"])); n != 10 || second["hasMore"] != false || second["offset"] != float64(100) {
 		t.Fatalf("page 2: %d rows, hasMore %v", n, second["hasMore"])
 	}
 	// Pages of 40 cover all 110 persons exactly once.
@@ -75,7 +75,7 @@ func TestQueryFunnelS4Paging(t *testing.T) {
 		t.Fatalf("limit %v offset %v", m["limit"], m["offset"])
 	}
 	m = e.mustJSON(e.post(QP, jsonBody(t, actorsQuery(src, `"limit": 1000000`))), 200)
-	if m["limit"] != float64(50000) || len(m["results"].([]any)) != 110 {
+	if m["limit"] != float64(50000) || len(asT[[]any](t, m["results"])) != 110 {
 		t.Fatalf("clamp: limit %v", m["limit"])
 	}
 }

@@ -48,8 +48,8 @@ func names(t *testing.T, m map[string]any) []string {
 	}
 	out := []string{}
 	for _, r := range rows {
-		cell := r.([]any)[0].(map[string]any)
-		out = append(out, cell["properties"].(map[string]any)["name"].(string))
+		cell := asT[map[string]any](t, asT[[]any](t, r)[0])
+		out = append(out, asT[string](t, asT[map[string]any](t, cell["properties"])["name"]))
 	}
 	sort.Strings(out)
 	return out
@@ -203,8 +203,8 @@ func TestQueryResponseShape(t *testing.T) {
 			t.Errorf("missing key %s", k)
 		}
 	}
-	row := m["results"].([]any)[0].([]any)
-	cell := row[0].(map[string]any)
+	row := asT[[]any](t, asT[[]any](t, m["results"])[0])
+	cell := asT[map[string]any](t, row[0])
 	keys := []string{}
 	for k := range cell {
 		keys = append(keys, k)

@@ -108,7 +108,7 @@ func personRecord(p *person) map[string]any {
 // minimalPerson is the batch_by_* shape (§3.2): PersonRecord with at most 10 distinct ids.
 func minimalPerson(p *person) map[string]any {
 	m := personRecord(p)
-	if ids := m["distinct_ids"].([]string); len(ids) > 10 {
+	if ids, ok := m["distinct_ids"].([]string); ok && len(ids) > 10 {
 		m["distinct_ids"] = ids[:10]
 	}
 	return m

@@ -142,7 +142,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if _, err := fmt.Fprintf(stdout, "posthog-emulator listening on http://%s\n", ln.Addr()); err != nil {
-		ln.Close()
+		_ = ln.Close()
 		return err
 	}
 	if f, ok := stdout.(interface{ Sync() error }); ok {
@@ -195,7 +195,7 @@ func readSeed(path string) ([]emulator.Event, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }() // read-only: a close error loses nothing
 	var out []emulator.Event
 	sc := bufio.NewScanner(f)
 	sc.Buffer(make([]byte, 0, 64*1024), 16*1024*1024)

@@ -25,7 +25,7 @@ func TestRunServesAndPrintsFirstLine(t *testing.T) {
 	done := make(chan error, 1)
 	go func() {
 		done <- run(ctx, []string{"-listen", "127.0.0.1:0", "-seed", seed, "-api-key", "k1=person:read@1", "-api-key", "legacy="}, pw, io.Discard)
-		pw.Close()
+		_ = pw.Close()
 	}()
 	line, err := bufio.NewReader(pr).ReadString('\n')
 	if err != nil {
@@ -35,7 +35,7 @@ func TestRunServesAndPrintsFirstLine(t *testing.T) {
 	if !ok || !strings.HasPrefix(base, "http://127.0.0.1:") {
 		t.Fatalf("first line %q", line)
 	}
-	go io.Copy(io.Discard, pr)
+	go func() { _, _ = io.Copy(io.Discard, pr) }()
 	req, _ := http.NewRequest("GET", base+"/api/projects/1/persons/?distinct_id=seeded", nil)
 	req.Header.Set("Authorization", "Bearer k1")
 	res, err := http.DefaultClient.Do(req)
