@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"reflect"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -218,8 +219,7 @@ func TestLegacyNextFollowing(t *testing.T) {
 						bodies = append(bodies, fmt.Sprint(decodeBody(t, r)))
 					}
 					q := r.URL.Query()
-					var offset int
-					fmt.Sscan(q.Get("offset"), &offset)
+					offset, _ := strconv.Atoi(q.Get("offset"))
 					end := min(offset+2, len(all))
 					next := ""
 					if end-offset >= 2 {

@@ -14,7 +14,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/listvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
-	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -374,9 +373,10 @@ func parseDate(s string, now time.Time, end bool) (time.Time, bool) {
 		case "y":
 			t = t.AddDate(-n, 0, 0)
 		}
-		if m[3] == "Start" {
+		switch m[3] {
+		case "Start":
 			t = t.Truncate(24 * time.Hour)
-		} else if m[3] == "End" {
+		case "End":
 			t = t.Truncate(24 * time.Hour).Add(24*time.Hour - time.Nanosecond)
 		}
 		return t, true
@@ -593,14 +593,6 @@ func legacyError(err, fallbackErr error) error {
 		return fmt.Errorf("the Query API is not available (%v), and the legacy endpoint failed too: %w", fallbackErr, err)
 	}
 	return err
-}
-
-var actorPersonAttrTypes = map[string]attr.Type{
-	"uuid":          types.StringType,
-	"distinct_ids":  types.ListType{ElemType: types.StringType},
-	"properties":    types.StringType,
-	"created_at":    types.StringType,
-	"is_identified": types.BoolType,
 }
 
 // setActorsResult fills the common result attributes.

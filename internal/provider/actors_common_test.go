@@ -2,7 +2,9 @@ package provider
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"testing"
 	"time"
@@ -30,8 +32,7 @@ func (f *fakeActors) persons(from, to int) []posthog.Person {
 }
 
 func (f *fakeActors) fetch() actorsFetch {
-	var legacyPage func(offset, limit int) *posthog.ActorsPage
-	legacyPage = func(offset, limit int) *posthog.ActorsPage {
+	legacyPage := func(offset, limit int) *posthog.ActorsPage {
 		f.legacyCalls++
 		page := &posthog.ActorsPage{Persons: f.persons(offset, offset+limit)}
 		if len(page.Persons) == limit {
@@ -55,7 +56,9 @@ func (f *fakeActors) fetch() actorsFetch {
 		},
 		next: func(_ context.Context, prev *posthog.ActorsPage) (*posthog.ActorsPage, error) {
 			var offset, limit int
-			fmt.Sscanf(prev.Next, "api/next?offset=%d&limit=%d", &offset, &limit)
+			if _, err := fmt.Sscanf(prev.Next, "api/next?offset=%d&limit=%d", &offset, &limit); err != nil && !errors.Is(err, io.ErrUnexpectedEOF) {
+				return nil, fmt.Errorf("fake next link %q: %w", prev.Next, err)
+			}
 			if limit == 0 {
 				limit = len(prev.Persons)
 			}
