@@ -84,11 +84,7 @@ var propertyOperators = []string{
 // source has; what names the date range's purpose.
 func actorsCommonAttributes(what string) map[string]schema.Attribute {
 	return map[string]schema.Attribute{
-		"project_id": schema.StringAttribute{
-			MarkdownDescription: "The numeric id of the PostHog project to read. Defaults to the provider's `project_id`.",
-			Optional:            true,
-			Validators:          []validator.String{projectIDValidator{}},
-		},
+		"project_id": dataSourceProjectIDAttribute(),
 		"api": schema.StringAttribute{
 			MarkdownDescription: "Which PostHog API to call: `auto` (the default), `query` or `legacy`. `query` uses the " +
 				"Query API (`POST /api/projects/:id/query/`, API key scope `query:read`). `legacy` uses the persons actor " +

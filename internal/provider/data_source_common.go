@@ -4,8 +4,10 @@ import (
 	"fmt"
 
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 )
 
@@ -43,4 +45,14 @@ func dataSourceProject(data *providerData, configured types.String, diags *diag.
 			"Set project_id on this data source, in the provider block, or in the "+envProjectID+" environment variable.")
 	}
 	return data.projectID
+}
+
+// dataSourceProjectIDAttribute is the project_id argument every data source
+// has; dataSourceProject resolves it.
+func dataSourceProjectIDAttribute() schema.StringAttribute {
+	return schema.StringAttribute{
+		MarkdownDescription: "The numeric id of the PostHog project to read. Defaults to the provider's `project_id`.",
+		Optional:            true,
+		Validators:          []validator.String{projectIDValidator{}},
+	}
 }

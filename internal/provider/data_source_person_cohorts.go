@@ -51,11 +51,7 @@ func (d *personCohortsDataSource) Schema(_ context.Context, _ datasource.SchemaR
 			"where else a user's data is used. Deleted cohorts are not listed. The API key needs the `person:read` and " +
 			"`cohort:read` scopes. An unknown person is an error, not an empty list.",
 		Attributes: map[string]schema.Attribute{
-			"project_id": schema.StringAttribute{
-				MarkdownDescription: "The numeric id of the PostHog project to read. Defaults to the provider's `project_id`.",
-				Optional:            true,
-				Validators:          []validator.String{projectIDValidator{}},
-			},
+			"project_id": dataSourceProjectIDAttribute(),
 			"person_id": schema.StringAttribute{
 				MarkdownDescription: "The person's UUID or numeric id.",
 				Required:            true,

@@ -55,11 +55,7 @@ func (d *personDeletionStatusDataSource) Schema(_ context.Context, _ datasource.
 			"read. A person queued again after a completed deletion has two rows. Profile and recording deletions have " +
 			"no status in PostHog and do not appear here.",
 		Attributes: map[string]schema.Attribute{
-			"project_id": schema.StringAttribute{
-				MarkdownDescription: "The numeric id of the PostHog project to read. Defaults to the provider's `project_id`.",
-				Optional:            true,
-				Validators:          []validator.String{projectIDValidator{}},
-			},
+			"project_id": dataSourceProjectIDAttribute(),
 			"status": schema.StringAttribute{
 				MarkdownDescription: "Which rows to return: `all` (the default), `pending` or `completed`.",
 				Optional:            true,

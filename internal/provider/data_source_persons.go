@@ -66,11 +66,7 @@ func (d *personsDataSource) Schema(_ context.Context, _ datasource.SchemaRequest
 			"any number of ids gives complete results. A person matched by several requested distinct ids appears " +
 			"once in `persons` and is reachable from each of them through `person_uuids`.",
 		Attributes: map[string]schema.Attribute{
-			"project_id": schema.StringAttribute{
-				MarkdownDescription: "The numeric id of the PostHog project to read. Defaults to the provider's `project_id`.",
-				Optional:            true,
-				Validators:          []validator.String{projectIDValidator{}},
-			},
+			"project_id": dataSourceProjectIDAttribute(),
 			"distinct_ids": schema.ListAttribute{
 				MarkdownDescription: "The distinct ids to look up. Exactly one of `distinct_ids` and `uuids` must be set.",
 				ElementType:         types.StringType,
