@@ -65,7 +65,7 @@ func parseRetryAfter(v string, now time.Time) (time.Duration, bool) {
 		if secs < 0 || math.IsNaN(secs) || math.IsInf(secs, 0) {
 			return 0, false
 		}
-		return time.Duration(secs * float64(time.Second)), true
+		return secondsToDuration(secs), true
 	}
 	if t, err := http.ParseTime(v); err == nil {
 		d := t.Sub(now)
@@ -91,7 +91,18 @@ func parseThrottledDetail(detail string) (time.Duration, bool) {
 	if err != nil || secs < 0 {
 		return 0, false
 	}
-	return time.Duration(secs * float64(time.Second)), true
+	return secondsToDuration(secs), true
+}
+
+// secondsToDuration converts a non-negative number of seconds, saturating
+// instead of overflowing: an absurd wait from a server must stay a long wait
+// (which the deadline check then refuses), never wrap to a negative one that
+// would retry at once.
+func secondsToDuration(secs float64) time.Duration {
+	if secs >= float64(math.MaxInt64)/float64(time.Second) {
+		return time.Duration(math.MaxInt64)
+	}
+	return time.Duration(secs * float64(time.Second))
 }
 
 // serverRequestedWait is the wait PostHog (or a proxy in front of it) asked
@@ -152,7 +163,8 @@ func waitPastDeadline(ctx context.Context, d time.Duration, now time.Time) (bool
 		return false, 0
 	}
 	remaining := dl.Sub(now)
-	return now.Add(d).After(dl), remaining
+	// Compare durations rather than now.Add(d): d may be huge.
+	return d > remaining, remaining
 }
 
 // sleepCtx waits d or until ctx is done, whichever is first.
