@@ -30,6 +30,9 @@ type Config struct {
 	RetryWaitMin, RetryWaitMax time.Duration
 	UserAgent                  string
 	HTTPClient                 *http.Client // optional base client; else a pooled cleanhttp client
+	// RateLimits paces requests per PostHog throttle class (see
+	// ratelimit.go); the zero value paces to PostHog Cloud's limits.
+	RateLimits RateLimits
 }
 
 // Client calls the PostHog persons API. It is safe for concurrent use.
@@ -45,6 +48,7 @@ type Client struct {
 	maxBody    int64
 	now        func() time.Time
 	rand       func() float64
+	pacers     map[RateClass]*pacer // nil entry: class not paced
 }
 
 const (
@@ -78,6 +82,10 @@ func NewClient(cfg Config) (*Client, error) {
 		return nil, errors.New("posthog: API key is required (a PostHog personal API key)")
 	}
 
+	if err := validateRateLimits(cfg.RateLimits); err != nil {
+		return nil, err
+	}
+
 	c := &Client{
 		base:       u,
 		apiKey:     cfg.APIKey,
@@ -89,6 +97,7 @@ func NewClient(cfg Config) (*Client, error) {
 		maxBody:    maxResponseBytes,
 		now:        time.Now,
 		rand:       rand.Float64,
+		pacers:     newPacers(cfg.RateLimits),
 	}
 	if c.timeout <= 0 {
 		c.timeout = defaultRequestTimeout
@@ -170,6 +179,7 @@ func (c *Client) do(ctx context.Context, method, tmpl, path string, query url.Va
 	// The key may never appear in logs; masking is a second line of defence.
 	ctx = tflog.MaskAllFieldValuesStrings(ctx, c.apiKey)
 	ctx = tflog.MaskMessageStrings(ctx, c.apiKey)
+	class := rateClassOf(method, tmpl)
 	fields := map[string]any{"method": method, "path": tmpl}
 
 	attempts := c.maxRetries + 1
@@ -183,7 +193,12 @@ func (c *Client) do(ctx context.Context, method, tmpl, path string, query url.Va
 			tflog.Trace(ctx, "PostHog API request body", map[string]any{"path": tmpl, "body": string(payload)})
 		}
 
+		release, err := c.pace(ctx, class)
+		if err != nil {
+			return 0, fmt.Errorf("%s %s: %w", method, endpoint, err)
+		}
 		status, header, respBody, err := c.attempt(ctx, method, fullURL, payload)
+		release()
 
 		// Context cancellation by the caller ends everything at once.
 		if ctx.Err() != nil {
@@ -233,8 +248,12 @@ func (c *Client) do(ctx context.Context, method, tmpl, path string, query url.Va
 		var asked bool
 		if retry || status == http.StatusTooManyRequests {
 			wait, asked = retryWait(attempt, header, apiErr.Detail, c.waitMin, c.waitMax, c.now(), c.rand())
-			if status == http.StatusTooManyRequests && asked {
-				apiErr.RetryAfter = wait
+			if status == http.StatusTooManyRequests {
+				if asked {
+					apiErr.RetryAfter = wait
+				}
+				// Hold back every caller of this class, not just this one.
+				c.throttled(class, wait)
 			}
 		}
 		if !retry || attempt >= attempts {
