@@ -88,7 +88,8 @@ func (l lookup) unmatchedIDs(ids []string) []string {
 }
 
 // resolvePersons looks the requested ids up with the batch endpoints; the
-// client splits them into PostHog's 200-id batches.
+// client splits them into PostHog's 200-id batches, and the provider's
+// sharedLookups merges them with the lookups of concurrent callers.
 func resolvePersons(ctx context.Context, client *posthog.Client, r deletionRequest) (lookup, error) {
 	keys := make([]string, len(r.ids))
 	for i, id := range r.ids {
@@ -98,9 +99,13 @@ func resolvePersons(ctx context.Context, client *posthog.Client, r deletionReque
 		persons map[string]posthog.Person
 		err     error
 	)
-	if r.byUUID {
+	switch shared := sharedFor(client); {
+	case shared != nil:
+		// Concurrent lookups of other instances share the batch calls.
+		persons, err = shared.lookup(ctx, client, r.projectID, r.byUUID, keys)
+	case r.byUUID:
 		persons, err = client.BatchByUUIDs(ctx, r.projectID, keys)
-	} else {
+	default:
 		persons, err = client.BatchByDistinctIDs(ctx, r.projectID, keys)
 	}
 	if posthog.IsNotFound(err) {
@@ -194,6 +199,10 @@ func (d deleter) deleteInChunks(ctx context.Context, r deletionRequest, personUU
 func (d deleter) deleteChunk(ctx context.Context, r deletionRequest, chunk []string, outcome *deletionOutcome) error {
 	pending := chunk
 	for attempt := 1; ; attempt++ {
+		if shared := sharedFor(d.client); shared != nil && r.deleteEvents {
+			// New deletion_status rows: a listing read before misses them.
+			shared.status.markQueued(r.projectID, pending)
+		}
 		result, err := d.client.BulkDelete(ctx, r.projectID, posthog.BulkDeleteRequest{
 			IDs:              pending,
 			DeleteEvents:     r.deleteEvents,
@@ -232,7 +241,9 @@ func (d deleter) deleteChunk(ctx context.Context, r deletionRequest, chunk []str
 
 // waitUntilGone polls batch_by_uuids until the persons no longer exist and
 // returns those confirmed gone. Queued (asynchronous) deletions may take a
-// while; a synchronous one must be visible after a few polls.
+// while; a synchronous one must be visible after a few polls. The polls call
+// the client directly: they wait between calls and gain nothing from
+// sharing.
 func (d deleter) waitUntilGone(ctx context.Context, projectID int64, personUUIDs []string, queued bool) ([]string, error) {
 	if len(personUUIDs) == 0 {
 		return nil, nil
@@ -268,15 +279,40 @@ func (d deleter) waitUntilGone(ctx context.Context, projectID int64, personUUIDs
 }
 
 // eventsDeletion reads deletion_status for the persons whose events were
-// queued. The newest row of each person counts: PostHog adds a new pending
-// row when a completed person is queued again.
+// queued, through the provider's shared listing when there is one.
 func eventsDeletion(ctx context.Context, client *posthog.Client, projectID int64, personUUIDs []string) (status, verifiedAt string, err error) {
 	if len(personUUIDs) == 0 {
 		return eventsNone, "", nil
 	}
-	rows, err := deletionRows(ctx, client, projectID, personUUIDs)
+	var rows []posthog.DeletionStatus
+	if shared := sharedFor(client); shared != nil {
+		rows, err = shared.status.rows(ctx, projectID, personUUIDs,
+			func(ctx context.Context) ([]posthog.DeletionStatus, error) {
+				rows, err := client.ListDeletionStatus(ctx, projectID, posthog.DeletionStatusOptions{Status: "all", Limit: statusPageSize})
+				if err != nil {
+					return nil, fmt.Errorf("reading the event-deletion status: %w", err)
+				}
+				return rows, nil
+			},
+			func(ctx context.Context, ids []string) ([]posthog.DeletionStatus, error) {
+				return deletionRows(ctx, client, projectID, ids)
+			})
+	} else {
+		rows, err = deletionRows(ctx, client, projectID, personUUIDs)
+	}
 	if err != nil {
 		return "", "", err
+	}
+	status, verifiedAt = eventsDeletionOf(rows, personUUIDs)
+	return status, verifiedAt, nil
+}
+
+// eventsDeletionOf summarizes the rows of the persons. The newest row of
+// each person counts: PostHog adds a new pending row when a completed person
+// is queued again.
+func eventsDeletionOf(rows []posthog.DeletionStatus, personUUIDs []string) (status, verifiedAt string) {
+	if len(personUUIDs) == 0 {
+		return eventsNone, ""
 	}
 	newest := make(map[string]posthog.DeletionStatus)
 	for _, row := range rows {
@@ -285,16 +321,15 @@ func eventsDeletion(ctx context.Context, client *posthog.Client, projectID int64
 			newest[id] = row
 		}
 	}
-	status = eventsCompleted
 	for _, id := range personUUIDs {
 		row, ok := newest[strings.ToLower(id)]
 		if !ok || row.DeleteVerifiedAt == "" {
 			// A missing row is treated as pending: only a verified row proves the deletion.
-			return eventsPending, "", nil
+			return eventsPending, ""
 		}
 		verifiedAt = max(verifiedAt, row.DeleteVerifiedAt)
 	}
-	return status, verifiedAt, nil
+	return eventsCompleted, verifiedAt
 }
 
 // deletionRows fetches the deletion_status rows of a few persons one by one,
@@ -321,12 +356,21 @@ func deletionRows(ctx context.Context, client *posthog.Client, projectID int64, 
 
 // waitForEventsDeletion polls deletion_status until every row is verified or
 // ctx ends; running out of time is not an error (PostHog verifies weekly).
+// It reads PostHog directly, never the shared listing, to see each change.
 func waitForEventsDeletion(ctx context.Context, client *posthog.Client, projectID int64, personUUIDs []string) (status, verifiedAt string, err error) {
+	if len(personUUIDs) == 0 {
+		return eventsNone, "", nil
+	}
 	interval := pollIntervalStart
 	for {
-		status, verifiedAt, err = eventsDeletion(ctx, client, projectID, personUUIDs)
-		if err != nil || status != eventsPending {
-			return status, verifiedAt, err
+		var rows []posthog.DeletionStatus
+		rows, err = deletionRows(ctx, client, projectID, personUUIDs)
+		if err != nil {
+			return "", "", err
+		}
+		status, verifiedAt = eventsDeletionOf(rows, personUUIDs)
+		if status != eventsPending {
+			return status, verifiedAt, nil
 		}
 		select {
 		case <-ctx.Done():

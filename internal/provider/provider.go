@@ -66,6 +66,9 @@ type providerData struct {
 	// sets it; each resource then needs its own project_id.
 	projectID int64
 	host      string
+	// shared merges the API calls of the instances this process serves
+	// (one walk); see sharedLookups.
+	shared *sharedLookups
 }
 
 func (p *PosthogProvider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
@@ -142,7 +145,7 @@ func (p *PosthogProvider) Configure(ctx context.Context, req provider.ConfigureR
 		resp.Diagnostics.AddError("Invalid PostHog client configuration", err.Error())
 		return
 	}
-	data := &providerData{client: client, projectID: settings.projectID, host: settings.host}
+	data := &providerData{client: client, projectID: settings.projectID, host: settings.host, shared: newSharedLookups(client)}
 	resp.ResourceData = data
 	resp.DataSourceData = data
 }

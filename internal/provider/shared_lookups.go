@@ -1,0 +1,388 @@
+package provider
+
+import (
+	"context"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+	"weak"
+
+	"golang.org/x/sync/singleflight"
+
+	"github.com/posthog-persons/terraform-provider-posthog/internal/posthog"
+)
+
+// Terraform calls Read (and ModifyPlan, Create...) once per resource
+// instance, at most -parallelism (default 10) at a time, and every call must
+// answer for its own instance. sharedLookups lets the instances served by one
+// provider process share API calls:
+//
+//   - person lookups of callers that wait at the same time are merged into
+//     full batch_by_* calls (coalescer);
+//   - the deletion_status listing is read once per walk and serves the
+//     status of every instance (statusCache).
+//
+// Terraform starts a new provider process for every walk (plan, apply), and
+// Configure builds a new sharedLookups, so nothing here outlives one walk.
+// Person lookups are never cached, only merged: a user who comes back is
+// seen by the next plan.
+type sharedLookups struct {
+	byDistinctID *coalescer
+	byUUID       *coalescer
+	status       *statusCache
+}
+
+const (
+	// lookupWindow is how long a lookup waits for other callers to join its
+	// batch. Terraform starts the next instances' calls as soon as earlier
+	// ones return; a few milliseconds catch a wave of them, and cost nothing
+	// next to one API call.
+	lookupWindow = 15 * time.Millisecond
+	// statusTTL bounds how long one deletion_status listing is served.
+	// Rows change when PostHog's weekly job verifies them, or when somebody
+	// queues a deletion; this process's own deletions bypass the listing
+	// (statusCache.markQueued), so the TTL only bounds how late a change made
+	// elsewhere shows, and a plan of a few thousand instances still reads the
+	// listing about once. A missing or stale row errs towards "pending".
+	statusTTL = 30 * time.Second
+	// statusPageSize is the page size of the shared listing; PostHog sets no
+	// maximum for deletion_status (reference §2.4).
+	statusPageSize = 1000
+	// statusPerPersonBudget is how many persons a process asks about one by
+	// one before it reads the whole listing instead: a few resources cost a
+	// few small calls, however long the project's deletion history is.
+	statusPerPersonBudget = 5
+)
+
+func newSharedLookups(client *posthog.Client) *sharedLookups {
+	s := &sharedLookups{
+		byDistinctID: newCoalescer(lookupWindow, posthog.MaxBatchLookup),
+		byUUID:       newCoalescer(lookupWindow, posthog.MaxBatchLookup),
+		status:       newStatusCache(statusTTL, statusPerPersonBudget, time.Now),
+	}
+	if client != nil {
+		register(client, s)
+	}
+	return s
+}
+
+// The run functions receive the client, not providerData; the registry maps
+// a client to the sharedLookups built with it. Keys are weak, and an entry
+// goes with its client, so that test runs configuring many providers leak
+// nothing. sharedLookups never refers to the client itself.
+var sharedRegistry sync.Map // weak.Pointer[posthog.Client] -> *sharedLookups
+
+func register(client *posthog.Client, s *sharedLookups) {
+	key := weak.Make(client)
+	sharedRegistry.Store(key, s)
+	runtime.AddCleanup(client, func(k weak.Pointer[posthog.Client]) { sharedRegistry.Delete(k) }, key)
+}
+
+// sharedFor returns the sharedLookups of client, or nil for a client that
+// Configure did not build (unit tests).
+func sharedFor(client *posthog.Client) *sharedLookups {
+	if client == nil {
+		return nil
+	}
+	v, ok := sharedRegistry.Load(weak.Make(client))
+	if !ok {
+		return nil
+	}
+	s, _ := v.(*sharedLookups)
+	return s
+}
+
+// lookup resolves keys (distinct ids, or lower-case UUIDs) through the
+// coalescer of their kind. The result is keyed like the input.
+func (s *sharedLookups) lookup(ctx context.Context, client *posthog.Client, projectID int64, byUUID bool, keys []string) (map[string]posthog.Person, error) {
+	if !byUUID {
+		return s.byDistinctID.lookup(ctx, projectID, keys, client.BatchByDistinctIDs)
+	}
+	for _, k := range keys {
+		if !canonicalUUID.MatchString(k) || k != strings.ToLower(k) {
+			// One invalid UUID would fail the whole shared batch; let the
+			// client refuse it for this caller alone.
+			return client.BatchByUUIDs(ctx, projectID, keys)
+		}
+	}
+	return s.byUUID.lookup(ctx, projectID, keys, client.BatchByUUIDs)
+}
+
+// lookupFunc is a batch endpoint: it resolves ids (any number; the client
+// splits them into PostHog's batches) to persons keyed by id.
+type lookupFunc func(ctx context.Context, projectID int64, ids []string) (map[string]posthog.Person, error)
+
+// coalescer merges the lookups of concurrent callers into shared batches of
+// at most maxBatch ids per project. A batch is sent when it is full or when
+// window has passed since its first id; every caller waits for the batches
+// holding its ids. The call runs on a context that no single caller can
+// cancel; it is cancelled only when every caller waiting for it has gone.
+type coalescer struct {
+	window   time.Duration
+	maxBatch int
+
+	mu   sync.Mutex
+	open map[int64]*batch // the batch of each project that still takes ids
+}
+
+type batch struct {
+	projectID int64
+	ids       []string
+	index     map[string]struct{}
+	base      context.Context // the first caller's values, without its cancellation
+	fetch     lookupFunc
+	timer     *time.Timer
+
+	// guarded by coalescer.mu
+	waiters int
+	sent    bool
+	cancel  context.CancelFunc
+
+	done   chan struct{} // closed when result and err are set
+	result map[string]posthog.Person
+	err    error
+}
+
+func newCoalescer(window time.Duration, maxBatch int) *coalescer {
+	return &coalescer{window: window, maxBatch: maxBatch, open: make(map[int64]*batch)}
+}
+
+// lookup returns the persons of ids, keyed by id; unknown ids are absent.
+func (c *coalescer) lookup(ctx context.Context, projectID int64, ids []string, fetch lookupFunc) (map[string]posthog.Person, error) {
+	if len(ids) == 0 {
+		return map[string]posthog.Person{}, nil
+	}
+	c.mu.Lock()
+	var mine []*batch
+	for _, id := range ids {
+		b := c.open[projectID]
+		if b == nil {
+			b = c.newBatchLocked(ctx, projectID, fetch)
+		}
+		if len(mine) == 0 || mine[len(mine)-1] != b {
+			mine = append(mine, b)
+			b.waiters++
+		}
+		if _, dup := b.index[id]; dup {
+			continue
+		}
+		b.index[id] = struct{}{}
+		b.ids = append(b.ids, id)
+		if len(b.ids) >= c.maxBatch {
+			c.sendLocked(b)
+		}
+	}
+	c.mu.Unlock()
+
+	waited := 0
+	defer func() { c.leave(mine[waited:]) }()
+	out := make(map[string]posthog.Person, len(ids))
+	for _, b := range mine {
+		select {
+		case <-b.done:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+		waited++
+		if b.err != nil {
+			return nil, b.err
+		}
+		for _, id := range ids {
+			if p, ok := b.result[id]; ok {
+				out[id] = p
+			}
+		}
+	}
+	return out, nil
+}
+
+func (c *coalescer) newBatchLocked(ctx context.Context, projectID int64, fetch lookupFunc) *batch {
+	b := &batch{
+		projectID: projectID,
+		index:     make(map[string]struct{}),
+		base:      context.WithoutCancel(ctx),
+		fetch:     fetch,
+		done:      make(chan struct{}),
+	}
+	c.open[projectID] = b
+	b.timer = time.AfterFunc(c.window, func() {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		if !b.sent {
+			c.sendLocked(b)
+		}
+	})
+	return b
+}
+
+// sendLocked closes b to new ids and starts its call.
+func (c *coalescer) sendLocked(b *batch) {
+	b.sent = true
+	b.timer.Stop()
+	if c.open[b.projectID] == b {
+		delete(c.open, b.projectID)
+	}
+	if b.waiters == 0 {
+		// Every caller has gone before the call started.
+		b.err = context.Canceled
+		close(b.done)
+		return
+	}
+	ctx, cancel := context.WithCancel(b.base)
+	b.cancel = cancel
+	go func() {
+		defer cancel()
+		b.result, b.err = b.fetch(ctx, b.projectID, b.ids)
+		close(b.done)
+	}()
+}
+
+// leave unregisters a caller that stops waiting for batches; a call nobody
+// waits for any more is cancelled.
+func (c *coalescer) leave(batches []*batch) {
+	if len(batches) == 0 {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, b := range batches {
+		b.waiters--
+		if b.waiters == 0 && b.sent && b.cancel != nil {
+			b.cancel()
+		}
+	}
+}
+
+// listFunc reads the whole deletion_status listing of a project.
+type listFunc func(ctx context.Context) ([]posthog.DeletionStatus, error)
+
+// statusCache serves deletion_status rows from one listing per project and
+// TTL, read once however many callers ask at the same time.
+type statusCache struct {
+	ttl       time.Duration
+	perPerson int
+	now       func() time.Time
+	group     singleflight.Group
+
+	mu       sync.Mutex
+	listings map[int64]statusListing
+	queued   map[statusKey]struct{} // persons this process queued event deletion for
+	asked    map[int64]int          // persons asked about one by one, per project
+}
+
+type statusListing struct {
+	rows map[string][]posthog.DeletionStatus // by lower-case person uuid
+	at   time.Time
+}
+
+type statusKey struct {
+	projectID int64
+	uuid      string
+}
+
+func newStatusCache(ttl time.Duration, perPerson int, now func() time.Time) *statusCache {
+	return &statusCache{
+		ttl:       ttl,
+		perPerson: perPerson,
+		now:       now,
+		listings:  make(map[int64]statusListing),
+		queued:    make(map[statusKey]struct{}),
+		asked:     make(map[int64]int),
+	}
+}
+
+// markQueued records that this process is queuing event deletion for the
+// persons: a listing read earlier would miss their new rows, so their status
+// is read directly from now on.
+func (c *statusCache) markQueued(projectID int64, personUUIDs []string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, id := range personUUIDs {
+		c.queued[statusKey{projectID, strings.ToLower(id)}] = struct{}{}
+	}
+}
+
+// rows returns the deletion_status rows of the persons. Persons this process
+// queued are read with direct (one by one); the others come from the shared
+// listing when it is fresh, when the caller asks about more than perPerson
+// persons, or once the process has asked about perPerson persons one by one.
+func (c *statusCache) rows(ctx context.Context, projectID int64, personUUIDs []string, list listFunc,
+	direct func(ctx context.Context, personUUIDs []string) ([]posthog.DeletionStatus, error),
+) ([]posthog.DeletionStatus, error) {
+	c.mu.Lock()
+	var fresh, shared []string
+	for _, id := range personUUIDs {
+		if _, ok := c.queued[statusKey{projectID, strings.ToLower(id)}]; ok {
+			fresh = append(fresh, id)
+		} else {
+			shared = append(shared, id)
+		}
+	}
+	listing, cached := c.listings[projectID]
+	cached = cached && c.now().Sub(listing.at) < c.ttl
+	useListing := cached
+	if !cached && len(shared) > 0 && len(shared) <= c.perPerson && c.asked[projectID]+len(shared) <= c.perPerson {
+		c.asked[projectID] += len(shared)
+		fresh = append(fresh, shared...)
+		shared = nil
+	} else if len(shared) > 0 {
+		useListing = true
+	}
+	c.mu.Unlock()
+
+	var out []posthog.DeletionStatus
+	if len(fresh) > 0 {
+		rows, err := direct(ctx, fresh)
+		if err != nil {
+			return nil, err
+		}
+		out = rows
+	}
+	if len(shared) == 0 || !useListing {
+		return out, nil
+	}
+	if !cached {
+		var err error
+		listing, err = c.load(ctx, projectID, list)
+		if err != nil {
+			return nil, err
+		}
+	}
+	for _, id := range shared {
+		out = append(out, listing.rows[strings.ToLower(id)]...)
+	}
+	return out, nil
+}
+
+// load reads the listing once for all concurrent callers; a caller that
+// gives up does not cancel the read for the others.
+func (c *statusCache) load(ctx context.Context, projectID int64, list listFunc) (statusListing, error) {
+	ch := c.group.DoChan(strconv.FormatInt(projectID, 10), func() (any, error) {
+		started := c.now()
+		rows, err := list(context.WithoutCancel(ctx))
+		if err != nil {
+			return nil, err
+		}
+		listing := statusListing{rows: make(map[string][]posthog.DeletionStatus), at: started}
+		for _, row := range rows {
+			id := strings.ToLower(row.PersonUUID)
+			listing.rows[id] = append(listing.rows[id], row)
+		}
+		c.mu.Lock()
+		c.listings[projectID] = listing
+		c.mu.Unlock()
+		return listing, nil
+	})
+	select {
+	case res := <-ch:
+		if res.Err != nil {
+			return statusListing{}, res.Err
+		}
+		listing, _ := res.Val.(statusListing)
+		return listing, nil
+	case <-ctx.Done():
+		return statusListing{}, ctx.Err()
+	}
+}
