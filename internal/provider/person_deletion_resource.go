@@ -13,6 +13,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-validators/listvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/resourcevalidator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -55,6 +56,10 @@ type personDeletionModel struct {
 	ProjectID                types.String   `tfsdk:"project_id"`
 	DistinctIDs              types.List     `tfsdk:"distinct_ids"`
 	UUIDs                    types.List     `tfsdk:"uuids"`
+	DistinctIDsFile          types.String   `tfsdk:"distinct_ids_file"`
+	UUIDsFile                types.String   `tfsdk:"uuids_file"`
+	RequestedCount           types.Int64    `tfsdk:"requested_count"`
+	RequestedDigest          types.String   `tfsdk:"requested_digest"`
 	DeleteEvents             types.Bool     `tfsdk:"delete_events"`
 	DeleteRecordings         types.Bool     `tfsdk:"delete_recordings"`
 	KeepPerson               types.Bool     `tfsdk:"keep_person"`
@@ -62,10 +67,14 @@ type personDeletionModel struct {
 	PreviewPersonCount       types.Int64    `tfsdk:"preview_person_count"`
 	PreviewPersonUUIDs       types.List     `tfsdk:"preview_person_uuids"`
 	PreviewUnmatchedIDs      types.List     `tfsdk:"preview_unmatched_ids"`
+	PreviewUnmatchedIDCount  types.Int64    `tfsdk:"preview_unmatched_id_count"`
 	DeletedPersonCount       types.Int64    `tfsdk:"deleted_person_count"`
 	DeletedPersonUUIDs       types.List     `tfsdk:"deleted_person_uuids"`
+	DeletedPersonUUIDsDigest types.String   `tfsdk:"deleted_person_uuids_digest"`
 	UnmatchedIDs             types.List     `tfsdk:"unmatched_ids"`
+	UnmatchedIDCount         types.Int64    `tfsdk:"unmatched_id_count"`
 	RemainingPersonUUIDs     types.List     `tfsdk:"remaining_person_uuids"`
+	RemainingPersonCount     types.Int64    `tfsdk:"remaining_person_count"`
 	DeletedAt                types.String   `tfsdk:"deleted_at"`
 	EventsDeletionStatus     types.String   `tfsdk:"events_deletion_status"`
 	EventsDeletionVerifiedAt types.String   `tfsdk:"events_deletion_verified_at"`
@@ -104,8 +113,8 @@ func (r *personDeletionResource) Schema(ctx context.Context, _ resource.SchemaRe
 			"distinct_ids": schema.ListAttribute{
 				MarkdownDescription: "The distinct ids whose persons are deleted (for example user ids or emails that your product sends to PostHog). " +
 					"Every person that one of them resolves to is deleted, with all of that person's distinct ids. " +
-					"Exactly one of `distinct_ids` and `uuids` must be set. Adding ids deletes their persons in place; " +
-					"removing ids makes no API call.",
+					"Exactly one of `distinct_ids`, `uuids`, `distinct_ids_file` and `uuids_file` must be set. Adding ids deletes their persons in place; " +
+					"removing ids makes no API call. For more than a few hundred ids use `distinct_ids_file`.",
 				ElementType: types.StringType,
 				Optional:    true,
 				Validators: []validator.List{
@@ -115,14 +124,43 @@ func (r *personDeletionResource) Schema(ctx context.Context, _ resource.SchemaRe
 				},
 			},
 			"uuids": schema.ListAttribute{
-				MarkdownDescription: "The UUIDs of the persons to delete, as shown in PostHog. Exactly one of `distinct_ids` and `uuids` must be set.",
-				ElementType:         types.StringType,
-				Optional:            true,
+				MarkdownDescription: "The UUIDs of the persons to delete, as shown in PostHog. " +
+					"Exactly one of `distinct_ids`, `uuids`, `distinct_ids_file` and `uuids_file` must be set. For more than a few hundred ids use `uuids_file`.",
+				ElementType: types.StringType,
+				Optional:    true,
 				Validators: []validator.List{
 					listvalidator.SizeAtLeast(1),
 					listvalidator.ValueStringsAre(personUUIDValidator{}),
 					uniqueIDsValidator{foldCase: true},
 				},
+			},
+			attrDistinctIDsFile: schema.StringAttribute{
+				MarkdownDescription: "The bulk form of `distinct_ids`: the path of a file with one distinct id per line, read by the provider " +
+					"at every plan and apply. Empty lines (and the trailing newline) are skipped; whitespace-only lines and repeated ids " +
+					"are rejected at plan time with their line numbers. Plan and state hold the path, `requested_count` and " +
+					"`requested_digest`, never the ids; the per-person lists are null and counts and a digest take their place " +
+					"(see \"Bulk requests\"). A relative path is relative to the directory Terraform runs in: write " +
+					"`\"${path.module}/ids.txt\"`. Editing the file shows as a change of `requested_count` and `requested_digest`; " +
+					"added ids are deleted in place, removed ids make no API call.",
+				Optional:   true,
+				Validators: []validator.String{stringvalidator.LengthAtLeast(1)},
+			},
+			attrUUIDsFile: schema.StringAttribute{
+				MarkdownDescription: "The bulk form of `uuids`: the path of a file with one person UUID per line, as for `distinct_ids_file`. " +
+					"Lines that are not UUIDs in the canonical 36-character form, and UUIDs repeated in any letter case, are rejected at " +
+					"plan time with their line numbers.",
+				Optional:   true,
+				Validators: []validator.String{stringvalidator.LengthAtLeast(1)},
+			},
+			"requested_count": schema.Int64Attribute{
+				MarkdownDescription: "How many ids the request names (after skipping empty lines of an id file).",
+				Computed:            true,
+			},
+			"requested_digest": schema.StringAttribute{
+				MarkdownDescription: "The sha256 (hex) of the requested ids, sorted and joined by newlines (UUIDs in lower case). " +
+					"It changes exactly when the set of requested ids changes, so a plan shows an edit of a large id file as one line. " +
+					"Reproduce it with `grep -v '^$' ids.txt | LC_ALL=C sort | head -c -1 | sha256sum` (for UUIDs, lower-case them first).",
+				Computed: true,
 			},
 			"delete_events": schema.BoolAttribute{
 				MarkdownDescription: "Whether to also delete the persons' events. PostHog deletes events captured before the request in a weekly batch job; " +
@@ -162,14 +200,20 @@ func (r *personDeletionResource) Schema(ctx context.Context, _ resource.SchemaRe
 			},
 			"preview_person_uuids": schema.ListAttribute{
 				MarkdownDescription: "The UUIDs of the persons the requested ids matched when the plan was made. " +
-					"The apply deletes whatever the ids match at apply time and records it in `deleted_person_uuids`.",
+					"The apply deletes whatever the ids match at apply time and records it in `deleted_person_uuids`. Null in the bulk form (`distinct_ids_file`, `uuids_file`).",
 				ElementType: types.StringType,
 				Computed:    true,
 			},
 			"preview_unmatched_ids": schema.ListAttribute{
-				MarkdownDescription: "The requested ids that matched no person when the plan was made (ids deleted by an earlier apply are not repeated here).",
+				MarkdownDescription: "The requested ids that matched no person when the plan was made (ids deleted by an earlier apply are not repeated here). Null in the bulk form (`distinct_ids_file`, `uuids_file`).",
 				ElementType:         types.StringType,
 				Computed:            true,
+			},
+			"preview_unmatched_id_count": schema.Int64Attribute{
+				MarkdownDescription: "How many requested ids matched no person when the plan was made: the length of `preview_unmatched_ids`. " +
+					"In the bulk form, where no history of ids is kept, it counts every requested id that matches no person at plan time, " +
+					"including ids whose persons an earlier apply deleted.",
+				Computed: true,
 			},
 			"deleted_person_count": schema.Int64Attribute{
 				MarkdownDescription: "How many persons this resource has deleted, over all its applies.",
@@ -177,21 +221,39 @@ func (r *personDeletionResource) Schema(ctx context.Context, _ resource.SchemaRe
 			},
 			"deleted_person_uuids": schema.ListAttribute{
 				MarkdownDescription: "The UUIDs of the persons this resource has deleted and verified gone, over all its applies, sorted. " +
-					"With `keep_person`, the persons whose events or recordings were queued for deletion.",
+					"With `keep_person`, the persons whose events or recordings were queued for deletion. Null in the bulk form (`distinct_ids_file`, `uuids_file`).",
 				ElementType: types.StringType,
 				Computed:    true,
 			},
+			"deleted_person_uuids_digest": schema.StringAttribute{
+				MarkdownDescription: "Bulk form only (null in the list form, where `deleted_person_uuids` is kept): the sha256 (hex) of the " +
+					"UUIDs the first apply deleted, lower case, sorted and joined by newlines. A later apply that deletes more persons " +
+					"replaces it with the sha256 of the previous digest followed by a newline and its own UUIDs, sorted and joined by " +
+					"newlines. With `keep_person`, the digest of the persons queued by the last apply.",
+				Computed: true,
+			},
 			"unmatched_ids": schema.ListAttribute{
-				MarkdownDescription: "The requested ids that have matched no person in any apply of this resource.",
+				MarkdownDescription: "The requested ids that have matched no person in any apply of this resource. Null in the bulk form (`distinct_ids_file`, `uuids_file`).",
 				ElementType:         types.StringType,
 				Computed:            true,
+			},
+			"unmatched_id_count": schema.Int64Attribute{
+				MarkdownDescription: "How many requested ids matched no person: the length of `unmatched_ids`. In the bulk form, the requested " +
+					"ids that matched no person during the last apply (after an update, this includes ids whose persons an earlier apply deleted).",
+				Computed: true,
 			},
 			"remaining_person_uuids": schema.ListAttribute{
 				MarkdownDescription: "The persons the requested ids resolve to now, refreshed on every plan. Empty after a deletion; " +
 					"a non-empty value means a deleted user has come back, and the plan shows an update that deletes them again " +
-					"(with `keep_person`, it lists the kept persons).",
+					"(with `keep_person`, it lists the kept persons). Null in the bulk form (`distinct_ids_file`, `uuids_file`).",
 				ElementType: types.StringType,
 				Computed:    true,
+			},
+			"remaining_person_count": schema.Int64Attribute{
+				MarkdownDescription: "How many persons the requested ids resolve to now, refreshed on every plan: the length of " +
+					"`remaining_person_uuids`. Above zero (without `keep_person`), the plan shows an update that deletes them again. " +
+					"In the bulk form the refresh only checks while the id file still has the digest in state.",
+				Computed: true,
 			},
 			"deleted_at": schema.StringAttribute{
 				MarkdownDescription: "When the last apply that deleted persons finished (RFC 3339).",
@@ -216,7 +278,8 @@ func (r *personDeletionResource) Schema(ctx context.Context, _ resource.SchemaRe
 
 func (r *personDeletionResource) ConfigValidators(context.Context) []resource.ConfigValidator {
 	return []resource.ConfigValidator{
-		resourcevalidator.ExactlyOneOf(path.MatchRoot("distinct_ids"), path.MatchRoot("uuids")),
+		resourcevalidator.ExactlyOneOf(path.MatchRoot("distinct_ids"), path.MatchRoot("uuids"),
+			path.MatchRoot(attrDistinctIDsFile), path.MatchRoot(attrUUIDsFile)),
 	}
 }
 
@@ -237,6 +300,29 @@ func (r *personDeletionResource) ValidateConfig(ctx context.Context, req resourc
 	if isTrue(config.WaitForEventsDeletion) && isFalse(config.DeleteEvents) {
 		resp.Diagnostics.AddAttributeError(path.Root("wait_for_events_deletion"), "Nothing to wait for",
 			"wait_for_events_deletion = true waits for PostHog to delete events; set delete_events = true or remove wait_for_events_deletion.")
+	}
+	for _, file := range []struct {
+		attr   string
+		value  types.String
+		byUUID bool
+	}{{attrDistinctIDsFile, config.DistinctIDsFile, false}, {attrUUIDsFile, config.UUIDsFile, true}} {
+		if file.value.IsNull() || file.value.IsUnknown() || file.value.ValueString() == "" {
+			continue
+		}
+		_, problems := readIDFile(file.value.ValueString(), file.byUUID)
+		addIDFileProblems(path.Root(file.attr), file.value.ValueString(), problems, &resp.Diagnostics, true)
+	}
+}
+
+// addIDFileProblems reports the findings of readIDFile on attr.
+func addIDFileProblems(attr path.Path, file string, problems idFileProblems, diags *diag.Diagnostics, withWarnings bool) {
+	for _, msg := range problems.errors {
+		diags.AddAttributeError(attr, "Invalid id file", fmt.Sprintf("%s: %s", file, msg))
+	}
+	if withWarnings {
+		for _, msg := range problems.warnings {
+			diags.AddAttributeWarning(attr, "Distinct ids with surrounding whitespace", fmt.Sprintf("%s: %s", file, msg))
+		}
 	}
 }
 
@@ -268,6 +354,7 @@ func (r *personDeletionResource) ModifyPlan(ctx context.Context, req resource.Mo
 		return
 	}
 	creating := req.State.Raw.IsNull()
+	bulk := isBulk(plan)
 	var state personDeletionModel
 	if !creating {
 		resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
@@ -275,7 +362,9 @@ func (r *personDeletionResource) ModifyPlan(ctx context.Context, req resource.Mo
 			return
 		}
 		keepComputedFromState(&plan, state)
-		warnAboutRemovedIDs(plan, state, &resp.Diagnostics)
+		if !bulk && !isBulk(state) {
+			warnAboutRemovedIDs(plan, state, &resp.Diagnostics)
+		}
 	}
 
 	if plan.ProjectID.IsUnknown() {
@@ -287,31 +376,44 @@ func (r *personDeletionResource) ModifyPlan(ctx context.Context, req resource.Mo
 		}
 	}
 
-	changed := creating || !plan.DistinctIDs.Equal(state.DistinctIDs) || !plan.UUIDs.Equal(state.UUIDs) ||
-		flagsDiffer(plan, state)
-	returning := !creating && !boolValue(state.KeepPerson) && len(stringList(state.RemainingPersonUUIDs)) > 0
-	waitNow := !creating && boolValue(plan.WaitForEventsDeletion) && !boolValue(state.WaitForEventsDeletion) &&
+	request, known, diags := r.requestFromModel(plan)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	setRequested(&plan, request)
+	if !creating && bulk {
+		warnAboutFewerIDs(plan, state, &resp.Diagnostics)
+	}
+
+	changed := creating || flagsDiffer(plan, state) || byUUIDModel(plan) != byUUIDModel(state)
+	if bulk || isBulk(state) {
+		// The file form compares what is requested, not how it is written.
+		changed = changed || !plan.RequestedDigest.Equal(state.RequestedDigest)
+	} else {
+		changed = changed || !plan.DistinctIDs.Equal(state.DistinctIDs) || !plan.UUIDs.Equal(state.UUIDs)
+	}
+	returning := !creating && !boolValue(state.KeepPerson) && remainingPersons(state) > 0
+	waitNow := !creating && !bulk && boolValue(plan.WaitForEventsDeletion) && !boolValue(state.WaitForEventsDeletion) &&
 		state.EventsDeletionStatus.ValueString() == eventsPending
 	if !changed && !returning {
 		if waitNow {
 			plan.EventsDeletionStatus = types.StringUnknown()
 			plan.EventsDeletionVerifiedAt = types.StringUnknown()
 		}
+		fillSummaries(&plan)
 		resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
 		return
 	}
 
 	markApplyResultsUnknown(&plan)
-	request, known, diags := r.requestFromModel(plan)
-	resp.Diagnostics.Append(diags...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
 	if !known || r.data == nil {
 		// Ids or provider settings come from other resources: the preview waits for apply.
 		plan.PreviewPersonCount = types.Int64Unknown()
 		plan.PreviewPersonUUIDs = types.ListUnknown(types.StringType)
 		plan.PreviewUnmatchedIDs = types.ListUnknown(types.StringType)
+		plan.PreviewUnmatchedIDCount = types.Int64Unknown()
+		fillSummaries(&plan)
 		resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
 		return
 	}
@@ -328,9 +430,14 @@ func (r *personDeletionResource) ModifyPlan(ctx context.Context, req resource.Mo
 		return
 	}
 	plan.PreviewPersonCount = types.Int64Value(int64(len(found.personUUIDs)))
-	plan.PreviewPersonUUIDs = stringListValue(found.personUUIDs)
-	plan.PreviewUnmatchedIDs = stringListValue(unmatchedAfter(request.ids, stringList(state.DistinctIDs), stringList(state.UUIDs),
-		stringList(state.UnmatchedIDs), found.matched, creating))
+	if bulk {
+		plan.PreviewUnmatchedIDCount = types.Int64Value(int64(unmatchedCount(request.ids, found.matched)))
+	} else {
+		plan.PreviewPersonUUIDs = stringListValue(found.personUUIDs)
+		plan.PreviewUnmatchedIDs = stringListValue(unmatchedAfter(request.ids, stringList(state.DistinctIDs), stringList(state.UUIDs),
+			stringList(state.UnmatchedIDs), found.matched, creating))
+	}
+	fillSummaries(&plan)
 	tflog.Info(ctx, "planned person deletion", map[string]any{
 		"persons_matched": len(found.personUUIDs), "ids_requested": len(request.ids),
 	})
@@ -359,6 +466,7 @@ func (r *personDeletionResource) Create(ctx context.Context, req resource.Create
 	plan.ID = types.StringValue(deletionID(request))
 	plan.ProjectID = types.StringValue(fmt.Sprint(request.projectID))
 	r.apply(ctx, request, &plan, personDeletionModel{}, true, &resp.Diagnostics)
+	fillSummaries(&plan)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
 
@@ -382,17 +490,24 @@ func (r *personDeletionResource) Update(ctx context.Context, req resource.Update
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	warnAboutRemovedIDs(plan, state, &resp.Diagnostics)
-	if !plan.DeletedPersonUUIDs.IsUnknown() {
-		// The plan deletes nothing (wait_for_events_deletion was switched on):
-		// only the event-deletion status may change.
+	if isBulk(plan) {
+		warnAboutFewerIDs(plan, state, &resp.Diagnostics)
+	} else if !isBulk(state) {
+		warnAboutRemovedIDs(plan, state, &resp.Diagnostics)
+	}
+	if !plan.DeletedPersonCount.IsUnknown() {
+		// The plan deletes nothing (wait_for_events_deletion was switched on,
+		// or an id file moved without changing its ids): only the
+		// event-deletion status may change.
 		if plan.EventsDeletionStatus.IsUnknown() {
 			r.recordEventsDeletion(ctx, request, &plan, stringList(state.DeletedPersonUUIDs), true, &resp.Diagnostics)
 		}
+		fillSummaries(&plan)
 		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 		return
 	}
 	r.apply(ctx, request, &plan, state, false, &resp.Diagnostics)
+	fillSummaries(&plan)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
 
@@ -400,6 +515,10 @@ func (r *personDeletionResource) Update(ctx context.Context, req resource.Update
 // when it fails part way: state never claims more than PostHog did.
 func (r *personDeletionResource) apply(ctx context.Context, request deletionRequest, model *personDeletionModel, prior personDeletionModel, creating bool, diags *diag.Diagnostics) {
 	outcome, runErr := deleter{client: r.data.client}.run(ctx, request)
+	if isBulk(*model) {
+		r.recordBulk(ctx, request, model, prior, outcome, runErr, diags)
+		return
+	}
 
 	deleted := mergeSorted(stringList(prior.DeletedPersonUUIDs), outcome.deleted)
 	model.DeletedPersonUUIDs = stringListValue(deleted)
@@ -485,11 +604,20 @@ func (r *personDeletionResource) Read(ctx context.Context, req resource.ReadRequ
 	if resp.Diagnostics.HasError() || !r.requireClient(&resp.Diagnostics) {
 		return
 	}
+	if isBulk(state) {
+		r.readBulk(ctx, &state, &resp.Diagnostics)
+		fillSummaries(&state)
+		if !resp.Diagnostics.HasError() {
+			resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+		}
+		return
+	}
 	request, diags := r.knownRequest(state)
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	setRequested(&state, request)
 	found, err := resolvePersons(ctx, r.data.client, request)
 	if err != nil {
 		resp.Diagnostics.AddError("Unable to refresh the person deletion", err.Error())
@@ -528,6 +656,7 @@ func (r *personDeletionResource) Read(ctx context.Context, req resource.ReadRequ
 			state.EventsDeletionVerifiedAt = types.StringValue(verifiedAt)
 		}
 	}
+	fillSummaries(&state)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 }
 
@@ -561,6 +690,14 @@ func (r *personDeletionResource) ImportState(ctx context.Context, req resource.I
 		ProjectID:                types.StringValue(fmt.Sprint(projectID)),
 		DistinctIDs:              types.ListNull(types.StringType),
 		UUIDs:                    types.ListNull(types.StringType),
+		DistinctIDsFile:          types.StringNull(),
+		UUIDsFile:                types.StringNull(),
+		RequestedCount:           types.Int64Null(),
+		RequestedDigest:          types.StringNull(),
+		PreviewUnmatchedIDCount:  types.Int64Null(),
+		UnmatchedIDCount:         types.Int64Null(),
+		RemainingPersonCount:     types.Int64Null(),
+		DeletedPersonUUIDsDigest: types.StringNull(),
 		DeleteEvents:             types.BoolNull(),
 		DeleteRecordings:         types.BoolNull(),
 		KeepPerson:               types.BoolNull(),
@@ -601,24 +738,40 @@ func (r *personDeletionResource) ImportState(ctx context.Context, req resource.I
 func (r *personDeletionResource) requestFromModel(m personDeletionModel) (deletionRequest, bool, diag.Diagnostics) {
 	var diags diag.Diagnostics
 	request := deletionRequest{
-		byUUID:           !m.UUIDs.IsNull(),
+		byUUID:           byUUIDModel(m),
 		deleteEvents:     boolValue(m.DeleteEvents),
 		deleteRecordings: boolValue(m.DeleteRecordings),
 		keepPerson:       boolValue(m.KeepPerson),
 	}
-	ids := m.DistinctIDs
-	if request.byUUID {
-		ids = m.UUIDs
-	}
-	if ids.IsUnknown() {
-		return request, false, diags
-	}
-	for _, element := range ids.Elements() {
-		if element.IsUnknown() {
+	if isBulk(m) {
+		file, attr := m.DistinctIDsFile, attrDistinctIDsFile
+		if request.byUUID {
+			file, attr = m.UUIDsFile, attrUUIDsFile
+		}
+		if file.IsUnknown() {
 			return request, false, diags
 		}
+		ids, problems := readIDFile(file.ValueString(), request.byUUID)
+		addIDFileProblems(path.Root(attr), file.ValueString(), problems, &diags, false)
+		if diags.HasError() {
+			return request, false, diags
+		}
+		request.ids = ids
+	} else {
+		ids := m.DistinctIDs
+		if request.byUUID {
+			ids = m.UUIDs
+		}
+		if ids.IsUnknown() {
+			return request, false, diags
+		}
+		for _, element := range ids.Elements() {
+			if element.IsUnknown() {
+				return request, false, diags
+			}
+		}
+		request.ids = stringList(ids)
 	}
-	request.ids = stringList(ids)
 
 	switch {
 	case m.ProjectID.IsUnknown():
@@ -668,7 +821,11 @@ func keepComputedFromState(plan *personDeletionModel, state personDeletionModel)
 	plan.PreviewPersonCount = state.PreviewPersonCount
 	plan.PreviewPersonUUIDs = state.PreviewPersonUUIDs
 	plan.PreviewUnmatchedIDs = state.PreviewUnmatchedIDs
+	plan.PreviewUnmatchedIDCount = state.PreviewUnmatchedIDCount
 	plan.DeletedPersonCount = state.DeletedPersonCount
+	plan.DeletedPersonUUIDsDigest = state.DeletedPersonUUIDsDigest
+	plan.UnmatchedIDCount = state.UnmatchedIDCount
+	plan.RemainingPersonCount = state.RemainingPersonCount
 	plan.DeletedPersonUUIDs = state.DeletedPersonUUIDs
 	plan.UnmatchedIDs = state.UnmatchedIDs
 	plan.RemainingPersonUUIDs = state.RemainingPersonUUIDs
@@ -687,8 +844,12 @@ func markApplyResultsUnknown(plan *personDeletionModel) {
 	plan.EventsDeletionStatus = types.StringUnknown()
 	plan.EventsDeletionVerifiedAt = types.StringUnknown()
 	plan.RemainingPersonUUIDs = stringListValue(nil)
+	plan.DeletedPersonUUIDsDigest = types.StringUnknown()
+	plan.UnmatchedIDCount = types.Int64Unknown()
+	plan.RemainingPersonCount = types.Int64Value(0)
 	if !plan.KeepPerson.IsNull() && (plan.KeepPerson.IsUnknown() || plan.KeepPerson.ValueBool()) {
 		plan.RemainingPersonUUIDs = types.ListUnknown(types.StringType)
+		plan.RemainingPersonCount = types.Int64Unknown()
 	}
 }
 

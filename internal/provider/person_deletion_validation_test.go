@@ -20,7 +20,7 @@ func TestAccPersonDeletion_PlanTimeValidation(t *testing.T) {
 		{"both lists", fmt.Sprintf(`
   distinct_ids = ["alice"]
   uuids        = [%q]`, uuid), `(?s)Invalid Attribute Combination.*distinct_ids.*uuids`},
-		{"neither list", `delete_events = true`, `Exactly one of these attributes must be configured: \[distinct_ids,uuids\]`},
+		{"neither list", `delete_events = true`, `(?s)Exactly one of these attributes must be configured:\s+\[distinct_ids,uuids,distinct_ids_file,uuids_file\]`},
 		{"empty list", `distinct_ids = []`, `(?s)distinct_ids.*at least 1`},
 		{"empty id", `distinct_ids = ["alice", ""]`, `Empty distinct id`},
 		{"blank id", `distinct_ids = ["  "]`, `Empty distinct id`},
