@@ -3,6 +3,8 @@ package posthog
 import (
 	"context"
 	"fmt"
+	"math"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -157,6 +159,16 @@ func PacedDuration(windows []RateWindow, n int) time.Duration {
 		}
 	}
 	return t[n-1]
+}
+
+// ParseRateLimitScale parses a window divisor such as the provider's
+// POSTHOG_RATE_LIMIT_SCALE: a finite number > 0.
+func ParseRateLimitScale(raw string) (float64, error) {
+	f, err := strconv.ParseFloat(strings.TrimSpace(raw), 64)
+	if err != nil || f <= 0 || math.IsInf(f, 0) || math.IsNaN(f) {
+		return 1, fmt.Errorf("the rate limit scale must be a positive number such as 1 or 60 (every pacing window is divided by it), got %q", raw)
+	}
+	return f, nil
 }
 
 func validateRateLimits(r RateLimits) error {

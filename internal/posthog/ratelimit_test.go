@@ -443,3 +443,16 @@ func TestRateLimitsValidate(t *testing.T) {
 		t.Fatalf("scaled: %+v", s)
 	}
 }
+
+func TestParseRateLimitScale(t *testing.T) {
+	for raw, want := range map[string]float64{"1": 1, " 60 ": 60, "0.5": 0.5} {
+		if f, err := ParseRateLimitScale(raw); err != nil || f != want {
+			t.Errorf("%q: %v %v", raw, f, err)
+		}
+	}
+	for _, raw := range []string{"", "0", "-2", "x", "NaN", "Inf"} {
+		if _, err := ParseRateLimitScale(raw); err == nil {
+			t.Errorf("%q accepted", raw)
+		}
+	}
+}

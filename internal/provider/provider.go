@@ -34,6 +34,9 @@ const (
 	envHost      = "POSTHOG_HOST"
 	envAPIKey    = "POSTHOG_API_KEY"
 	envProjectID = "POSTHOG_PROJECT_ID"
+	// envRateLimitScale divides every pacing window (testing and benchmarks
+	// against the emulator's -rate-limit-scale only).
+	envRateLimitScale = "POSTHOG_RATE_LIMIT_SCALE"
 )
 
 var _ provider.Provider = &PosthogProvider{}
@@ -57,6 +60,7 @@ type providerModel struct {
 	ProjectID      types.String `tfsdk:"project_id"`
 	MaxRetries     types.Int64  `tfsdk:"max_retries"`
 	RequestTimeout types.String `tfsdk:"request_timeout"`
+	RateLimits     types.Bool   `tfsdk:"rate_limits_enabled"`
 }
 
 // providerData is what resources and data sources receive from Configure.
@@ -110,6 +114,17 @@ func (p *PosthogProvider) Schema(_ context.Context, _ provider.SchemaRequest, re
 					"or `2m`. Defaults to `%s`.", defaultRequestTimeout),
 				Optional: true,
 			},
+			"rate_limits_enabled": schema.BoolAttribute{
+				MarkdownDescription: "Whether the provider paces its requests to PostHog Cloud's rate limits for personal " +
+					"API keys, so that large runs wait for free slots instead of being throttled (429): deletions " +
+					"480 per minute and 4800 per hour, other persons requests 240 per minute, Query API requests " +
+					"240 per minute and 2400 per hour. Pacing is per provider configuration; throttling caused by " +
+					"other users of the same key is still retried. Set to `false` for self-hosted instances " +
+					"without rate limits. Defaults to `true`. For testing against an emulator whose windows are " +
+					"shortened, the `" + envRateLimitScale + "` environment variable (a number F, default 1) " +
+					"divides every window by F; it is not meant for use against PostHog.",
+				Optional: true,
+			},
 		},
 	}
 }
@@ -139,6 +154,7 @@ func (p *PosthogProvider) Configure(ctx context.Context, req provider.ConfigureR
 		APIKey:         settings.apiKey,
 		MaxRetries:     settings.maxRetries,
 		RequestTimeout: settings.requestTimeout,
+		RateLimits:     settings.rateLimits,
 		UserAgent:      "terraform-provider-posthog/" + p.version,
 	})
 	if err != nil {
@@ -175,6 +191,7 @@ type providerSettings struct {
 	projectID      int64
 	maxRetries     int
 	requestTimeout time.Duration
+	rateLimits     posthog.RateLimits
 }
 
 // resolveSettings merges configuration with the environment (configuration
@@ -222,6 +239,16 @@ func resolveSettings(config providerModel, lookupEnv func(string) (string, bool)
 					config.RequestTimeout.ValueString()))
 		}
 		settings.requestTimeout = d
+	}
+
+	if !config.RateLimits.IsNull() && !config.RateLimits.ValueBool() {
+		settings.rateLimits = posthog.RateLimits{Disabled: true}
+	} else if raw, ok := lookupEnv(envRateLimitScale); ok && strings.TrimSpace(raw) != "" {
+		f, err := posthog.ParseRateLimitScale(raw)
+		if err != nil {
+			diags.AddError("Invalid "+envRateLimitScale, err.Error())
+		}
+		settings.rateLimits = posthog.RateLimits{}.Scaled(f)
 	}
 	return settings, diags
 }
