@@ -8,8 +8,11 @@ import (
 	"path/filepath"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
@@ -37,7 +40,8 @@ func idsDigest(ids []string) string {
 	return hex.EncodeToString(sum[:])
 }
 
-func ceilDiv(a, b int) int { return (a + b - 1) / b }
+// callsFor is how many calls n ids take at size ids per call.
+func callsFor(n, size int) int { return (n + size - 1) / size }
 
 // expectCalls checks the emulator's call counts for one route.
 func expectCalls(env *acctest.Env, route string, want int, what string) error {
@@ -63,7 +67,7 @@ func TestAccPersonDeletion_BulkFile10k(t *testing.T) {
 	grown := append(append([]string(nil), ids...), added...)
 	shrunk := grown[100:]
 
-	lookupsPerPass := ceilDiv(n, 200)
+	lookupsPerPass := callsFor(n, 200)
 	config := deletionConfig(env, fmt.Sprintf(`distinct_ids_file = %q`, file))
 	nullLists := func(check func(string, tfjsonpath.Path, knownvalue.Check) statecheck.StateCheck) []statecheck.StateCheck {
 		var out []statecheck.StateCheck
@@ -106,7 +110,7 @@ func TestAccPersonDeletion_BulkFile10k(t *testing.T) {
 					if err := expectCalls(env, batchDistinctRoute, 3*lookupsPerPass, "the apply"); err != nil {
 						return err
 					}
-					if err := expectCalls(env, bulkDeleteRoute, ceilDiv(n, 1000), "the apply"); err != nil {
+					if err := expectCalls(env, bulkDeleteRoute, callsFor(n, 1000), "the apply"); err != nil {
 						return err
 					}
 					// Verifying each chunk of 1000: 5 calls, one pass over all persons.
@@ -287,4 +291,85 @@ func TestAccPersonDeletion_BulkFileValidation(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestAccPersonDeletion_BulkScale measures one bulk deletion of
+// POSTHOG_BULK_SCALE distinct ids (for example 1000, 10000, 100000) with the
+// provider's rate limits off: plan and apply wall time, CPU of this process
+// (provider, emulator and test harness; Terraform runs as a child process)
+// and the call counts. It is skipped unless the variable is set:
+//
+//	POSTHOG_BULK_SCALE=100000 go test -count=1 -v -run TestAccPersonDeletion_BulkScale ./internal/provider/
+func TestAccPersonDeletion_BulkScale(t *testing.T) {
+	n, _ := strconv.Atoi(os.Getenv("POSTHOG_BULK_SCALE"))
+	if n <= 0 {
+		t.Skip("set POSTHOG_BULK_SCALE to the number of ids to measure")
+	}
+	env := acctest.NewEnv(t, emulator.Config{})
+	ids := numberedIDs("user-", n)
+	for start := 0; start < n; start += 10000 {
+		ingestPersons(env, ids[start:min(start+10000, n)]...)
+	}
+	file := filepath.Join(t.TempDir(), "ids.txt")
+	writeIDFile(t, file, ids)
+	config := env.ProviderConfig() + fmt.Sprintf(`
+provider "posthog" {
+  alias               = "fast"
+  host                = %q
+  api_key             = %q
+  project_id          = "1"
+  rate_limits_enabled = false
+}
+
+resource "posthog_person_deletion" "test" {
+  provider          = posthog.fast
+  distinct_ids_file = %q
+}
+`, env.URL, acctest.APIKey, file)
+
+	var (
+		start   time.Time
+		cpu0    time.Duration
+		planned string
+	)
+	cpu := func() time.Duration {
+		var ru syscall.Rusage
+		_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+		return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	}
+	begin := func() { env.Emulator.ResetStats(); start = time.Now(); cpu0 = cpu() }
+	report := func(what string) string {
+		stats := env.Emulator.Stats()
+		return fmt.Sprintf("%s N=%d: wall %.2fs, process CPU %.2fs, batch_by_distinct_ids %d, batch_by_uuids %d, bulk_delete %d",
+			what, n, time.Since(start).Seconds(), (cpu() - cpu0).Seconds(), stats.Count("POST", batchDistinctRoute),
+			stats.Count("POST", batchUUIDsRoute), stats.Count("POST", bulkDeleteRoute))
+	}
+	resource.UnitTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: protoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				PreConfig: begin,
+				Config:    config,
+				PlanOnly:  true, ExpectNonEmptyPlan: true,
+				ConfigPlanChecks: resource.ConfigPlanChecks{PostApplyPreRefresh: []plancheck.PlanCheck{
+					funcCheck(func() error { planned = report("plan"); return nil }),
+				}},
+			},
+			{
+				PreConfig: begin,
+				Config:    config,
+				Check: func(*terraform.State) error {
+					t.Log(planned)
+					t.Log(report("plan+apply"))
+					var ru syscall.Rusage
+					_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+					t.Logf("peak RSS of this process: %d MB", ru.Maxrss/1024)
+					if got := env.Emulator.Stats().Count("POST", bulkDeleteRoute); got != callsFor(n, 1000) {
+						return fmt.Errorf("bulk_delete called %d times, want %d", got, callsFor(n, 1000))
+					}
+					return nil
+				},
+			},
+		},
+	})
 }
