@@ -547,8 +547,15 @@ func (r *personDeletionResource) apply(ctx context.Context, request deletionRequ
 		if isContextEnd(runErr) {
 			summary = "Person deletion was interrupted"
 		}
-		diags.AddError(summary, fmt.Sprintf("%s.\n\nState records only the %d persons confirmed deleted. "+
-			"Apply again to finish the request; persons already deleted are not touched again.", runErr, len(deleted)))
+		detail := fmt.Sprintf("%s.\n\nState records only the %d persons confirmed deleted. "+
+			"Apply again to finish the request; persons already deleted are not touched again.", runErr, len(deleted))
+		if creating {
+			// A failed create is tainted, and its replacement cannot see this record.
+			detail += "\n\nTerraform marks this new resource as tainted, so the next apply would replace it with a record " +
+				"that no longer lists what this attempt deleted. To keep this record, run `terraform untaint` on this " +
+				"resource first: the next plan then shows an update that deletes only the persons that remain."
+		}
+		diags.AddError(summary, detail)
 		return
 	}
 	if unmatched := stringList(model.UnmatchedIDs); len(unmatched) > 0 {

@@ -1,0 +1,91 @@
+package acctest
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// CLI runs the real Terraform CLI against a provider binary built from this
+// module, for the few tests that need commands terraform-plugin-testing has
+// no step for (untaint, say). Each Terraform command starts a new provider
+// process, as in real use.
+type CLI struct {
+	Dir       string // working directory with the configuration
+	terraform string
+	env       []string
+}
+
+// NewCLI builds the provider, writes a CLI configuration whose dev_overrides
+// point at it (in a temporary folder) and returns a runner for dir.
+func NewCLI(t testing.TB) *CLI {
+	t.Helper()
+	terraform := os.Getenv("TF_ACC_TERRAFORM_PATH")
+	if terraform == "" {
+		var err error
+		if terraform, err = exec.LookPath("terraform"); err != nil {
+			t.Fatalf("no Terraform: set TF_ACC_TERRAFORM_PATH or put terraform on PATH (make test does this)")
+		}
+	}
+	root, err := moduleRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	binDir := t.TempDir()
+	build := exec.Command("go", "build", "-o", filepath.Join(binDir, "terraform-provider-posthog"), ".")
+	build.Dir = root
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("building the provider: %v\n%s", err, out)
+	}
+	cliConfig := filepath.Join(t.TempDir(), "terraform.rc")
+	rc := fmt.Sprintf("provider_installation {\n  dev_overrides {\n    %q = %q\n  }\n  direct {}\n}\n",
+		"posthog-persons/posthog", binDir)
+	if err := os.WriteFile(cliConfig, []byte(rc), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := []string{"TF_CLI_CONFIG_FILE=" + cliConfig, "CHECKPOINT_DISABLE=1", "TF_IN_AUTOMATION=1", "TF_INPUT=0"}
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "TF_") {
+			env = append(env, kv)
+		}
+	}
+	return &CLI{Dir: t.TempDir(), terraform: terraform, env: env}
+}
+
+// WriteConfig writes main.tf, with a required_providers block for the
+// dev_overrides address.
+func (c *CLI) WriteConfig(t testing.TB, hcl string) {
+	t.Helper()
+	full := "terraform {\n  required_providers {\n    posthog = { source = \"posthog-persons/posthog\" }\n  }\n}\n" + hcl
+	if err := os.WriteFile(filepath.Join(c.Dir, "main.tf"), []byte(full), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Run runs terraform with args and returns its combined output and error.
+func (c *CLI) Run(args ...string) (string, error) {
+	cmd := exec.Command(c.terraform, append(args[:1:1], append([]string{"-no-color"}, args[1:]...)...)...)
+	cmd.Dir = c.Dir
+	cmd.Env = c.env
+	var out bytes.Buffer
+	cmd.Stdout = &out
+	cmd.Stderr = &out
+	err := cmd.Run()
+	return out.String(), err
+}
+
+func moduleRoot() (string, error) {
+	out, err := exec.Command("go", "env", "GOMOD").Output()
+	if err != nil {
+		return "", fmt.Errorf("go env GOMOD: %w", err)
+	}
+	gomod := strings.TrimSpace(string(out))
+	if gomod == "" || gomod == os.DevNull {
+		return "", fmt.Errorf("not inside the provider's Go module")
+	}
+	return filepath.Dir(gomod), nil
+}
