@@ -157,6 +157,7 @@ func bench(ctx context.Context, o options, logOut io.Writer) (results []result, 
 	case "auto":
 		b.fileForm = hasFileForm(src)
 	}
+	b.pacingSwitch = sourceMentions(src, `"rate_limits_enabled"`)
 	machine = describeMachine(ctx, terraform) + "- provider: built from " + what + "\n"
 	for _, sc := range scenarios(o.quick) {
 		if !o.filter.MatchString(sc.Name) {
@@ -176,9 +177,21 @@ func bench(ctx context.Context, o options, logOut io.Writer) (results []result, 
 
 // hasFileForm tells whether posthog_person_deletion has the compact
 // distinct_ids_file argument, from the provider's source.
-func hasFileForm(root string) bool {
-	raw, err := os.ReadFile(filepath.Join(root, "internal", "provider", "person_deletion_resource.go"))
-	return err == nil && strings.Contains(string(raw), `"distinct_ids_file"`)
+func hasFileForm(root string) bool { return sourceMentions(root, `"distinct_ids_file"`) }
+
+// sourceMentions tells whether a non-test Go file of the provider package
+// holds s.
+func sourceMentions(root, s string) bool {
+	files, _ := filepath.Glob(filepath.Join(root, "internal", "provider", "*.go"))
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		if raw, err := os.ReadFile(f); err == nil && strings.Contains(string(raw), s) {
+			return true
+		}
+	}
+	return false
 }
 
 // describeMachine is the Markdown list of what the numbers were measured on.

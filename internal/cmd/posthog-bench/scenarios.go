@@ -24,6 +24,7 @@ type scenario struct {
 	Parallelism int     // terraform -parallelism; 0 = Terraform's default (10)
 	RateScale   float64 // > 0: the emulator's rate limits on, windows divided by this
 	NeedsFile   bool    // only with the compact (file) form
+	ListForm    bool    // a single deletion in the list form even when the compact form exists
 }
 
 func (s scenario) rateLimited() bool { return s.RateScale > 0 }
@@ -41,10 +42,12 @@ func scenarios(quick bool) []scenario {
 	return []scenario{
 		{Name: "bulk-1k", IDs: 1000},
 		{Name: "bulk-10k", IDs: 10000},
+		{Name: "bulk-10k-list", IDs: 10000, ListForm: true},
 		{Name: "bulk-100k", IDs: 100000, NeedsFile: true},
 		{Name: "many-2000", Resources: 2000},
 		{Name: "many-2000-p50", Resources: 2000, Parallelism: 50},
 		{Name: "rl-bulk-5k", IDs: 5000, RateScale: 60},
+		{Name: "rl-bulk-20k", IDs: 20000, RateScale: 60},
 		{Name: "rl-many-500", Resources: 500, RateScale: 60},
 	}
 }
@@ -101,12 +104,15 @@ type runner struct {
 	cliConfig string
 	tmp       string
 	fileForm  bool // the provider has the compact distinct_ids_file form
+	// pacingSwitch: the provider has rate_limits_enabled, turned off in the
+	// scenarios whose emulator has no rate limits.
+	pacingSwitch bool
 	logf      func(format string, args ...any)
 }
 
 func (b *runner) run(ctx context.Context, sc scenario) result {
 	res := result{scenario: sc, Form: "list"}
-	if b.fileForm {
+	if b.fileForm && !sc.ListForm && sc.Resources <= 1 {
 		res.Form = "file"
 	}
 	if sc.NeedsFile && !b.fileForm {
@@ -137,7 +143,7 @@ func (b *runner) measure(ctx context.Context, res *result, w workload) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	if err := writeConfig(dir, w, res.Form); err != nil {
+	if err := writeConfig(dir, w, res.Form, b.pacingSwitch && !res.rateLimited()); err != nil {
 		return err
 	}
 	cfg := emulator.Config{}
@@ -305,9 +311,14 @@ func (b *runner) baseline(ctx context.Context, res *result, w workload) error {
 // A single deletion reads its ids from ids.txt (the list form splits the
 // file, the compact form passes the file); many deletions come from
 // requests.json through for_each.
-func writeConfig(dir string, w workload, form string) error {
+func writeConfig(dir string, w workload, form string, noPacing bool) error {
 	var tf strings.Builder
-	tf.WriteString("terraform {\n  required_providers {\n    posthog = {\n      source = \"" + providerAddr + "\"\n    }\n  }\n}\n\nprovider \"posthog\" {}\n\n")
+	tf.WriteString("terraform {\n  required_providers {\n    posthog = {\n      source = \"" + providerAddr + "\"\n    }\n  }\n}\n\n")
+	if noPacing {
+		tf.WriteString("# The emulator has no rate limits in this scenario: no client-side pacing either.\nprovider \"posthog\" {\n  rate_limits_enabled = false\n}\n\n")
+	} else {
+		tf.WriteString("provider \"posthog\" {}\n\n")
+	}
 	if len(w.groups) == 1 {
 		if err := os.WriteFile(filepath.Join(dir, "ids.txt"), []byte(strings.Join(w.groups[0], "\n")+"\n"), 0o644); err != nil {
 			return err
