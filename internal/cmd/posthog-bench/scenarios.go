@@ -107,7 +107,7 @@ type runner struct {
 	// pacingSwitch: the provider has rate_limits_enabled, turned off in the
 	// scenarios whose emulator has no rate limits.
 	pacingSwitch bool
-	logf      func(format string, args ...any)
+	logf         func(format string, args ...any)
 }
 
 func (b *runner) run(ctx context.Context, sc scenario) result {
