@@ -241,20 +241,37 @@ func (d deleter) deleteChunk(ctx context.Context, r deletionRequest, chunk []str
 
 // waitUntilGone polls batch_by_uuids until the persons no longer exist and
 // returns those confirmed gone. Queued (asynchronous) deletions may take a
-// while; a synchronous one must be visible after a few polls. The polls call
-// the client directly: they wait between calls and gain nothing from
-// sharing.
+// while; a synchronous one must be visible after a few polls.
 func (d deleter) waitUntilGone(ctx context.Context, projectID int64, personUUIDs []string, queued bool) ([]string, error) {
 	if len(personUUIDs) == 0 {
 		return nil, nil
 	}
 	interval := pollIntervalStart
+	shared := sharedFor(d.client)
+	var gone []string
+	remaining := personUUIDs
 	for poll := 1; ; poll++ {
-		still, err := d.client.BatchByUUIDs(ctx, projectID, personUUIDs)
+		var (
+			still map[string]posthog.Person
+			err   error
+		)
+		if shared != nil {
+			// Verifications of concurrent applies share calls too; a poll
+			// only joins a batch not sent yet, so it sees the deletion.
+			still, err = shared.lookup(ctx, d.client, projectID, true, lowerAll(personUUIDs))
+		} else {
+			still, err = d.client.BatchByUUIDs(ctx, projectID, personUUIDs)
+		}
+		if err != nil && isContextEnd(err) && ctx.Err() != nil {
+			// The apply ended while this poll waited (a shared lookup waits
+			// a little for other callers): report the last poll's answer.
+			return gone, fmt.Errorf("%d persons queued for deletion still exist when the apply ended (%w): %s",
+				len(remaining), err, summarizeIDs(remaining))
+		}
 		if err != nil {
 			return nil, fmt.Errorf("verifying the deletion: %w", err)
 		}
-		var gone, remaining []string
+		gone, remaining = nil, nil
 		for _, id := range personUUIDs {
 			if _, ok := still[strings.ToLower(id)]; ok {
 				remaining = append(remaining, id)
@@ -286,6 +303,10 @@ func eventsDeletion(ctx context.Context, client *posthog.Client, projectID int64
 	}
 	var rows []posthog.DeletionStatus
 	if shared := sharedFor(client); shared != nil {
+		if shared.status.queuedAny(projectID, personUUIDs) {
+			// This process has just queued them: nothing to read.
+			return eventsPending, "", nil
+		}
 		rows, err = shared.status.rows(ctx, projectID, personUUIDs,
 			func(ctx context.Context) ([]posthog.DeletionStatus, error) {
 				rows, err := client.ListDeletionStatus(ctx, projectID, posthog.DeletionStatusOptions{Status: "all", Limit: statusPageSize})
@@ -423,6 +444,15 @@ func without(ids, exclude []string) []string {
 		if !slices.Contains(exclude, id) {
 			out = append(out, id)
 		}
+	}
+	return out
+}
+
+// lowerAll returns the ids in lower case (PostHog's form of UUIDs).
+func lowerAll(ids []string) []string {
+	out := make([]string, len(ids))
+	for i, id := range ids {
+		out[i] = strings.ToLower(id)
 	}
 	return out
 }

@@ -37,9 +37,11 @@ type sharedLookups struct {
 const (
 	// lookupWindow is how long a lookup waits for other callers to join its
 	// batch. Terraform starts the next instances' calls as soon as earlier
-	// ones return; a few milliseconds catch a wave of them, and cost nothing
-	// next to one API call.
-	lookupWindow = 15 * time.Millisecond
+	// ones return, but spread over tens of milliseconds: with 300 instances
+	// at -parallelism=10, a 15 ms window gave 78 calls and 50 ms gave 41
+	// (30 is the floor, one per wave of 10). 50 ms is small next to one API
+	// call to PostHog Cloud.
+	lookupWindow = 50 * time.Millisecond
 	// statusTTL bounds how long one deletion_status listing is served.
 	// Rows change when PostHog's weekly job verifies them, or when somebody
 	// queues a deletion; this process's own deletions bypass the listing
@@ -294,8 +296,9 @@ func newStatusCache(ttl time.Duration, perPerson int, now func() time.Time) *sta
 }
 
 // markQueued records that this process is queuing event deletion for the
-// persons: a listing read earlier would miss their new rows, so their status
-// is read directly from now on.
+// persons. A listing read earlier misses their new rows; their deletion is
+// pending now whatever it shows (queuing a pending person again keeps its
+// row, queuing a completed one adds a pending row; reference §5).
 func (c *statusCache) markQueued(projectID int64, personUUIDs []string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -304,44 +307,40 @@ func (c *statusCache) markQueued(projectID int64, personUUIDs []string) {
 	}
 }
 
-// rows returns the deletion_status rows of the persons. Persons this process
-// queued are read with direct (one by one); the others come from the shared
+// queuedAny reports whether this process queued event deletion for one of
+// the persons: their event deletion is then pending.
+func (c *statusCache) queuedAny(projectID int64, personUUIDs []string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, id := range personUUIDs {
+		if _, ok := c.queued[statusKey{projectID, strings.ToLower(id)}]; ok {
+			return true
+		}
+	}
+	return false
+}
+
+// rows returns the deletion_status rows of the persons: from the shared
 // listing when it is fresh, when the caller asks about more than perPerson
-// persons, or once the process has asked about perPerson persons one by one.
+// persons, or once the process has asked about perPerson persons one by one;
+// else one by one with direct.
 func (c *statusCache) rows(ctx context.Context, projectID int64, personUUIDs []string, list listFunc,
 	direct func(ctx context.Context, personUUIDs []string) ([]posthog.DeletionStatus, error),
 ) ([]posthog.DeletionStatus, error) {
-	c.mu.Lock()
-	var fresh, shared []string
-	for _, id := range personUUIDs {
-		if _, ok := c.queued[statusKey{projectID, strings.ToLower(id)}]; ok {
-			fresh = append(fresh, id)
-		} else {
-			shared = append(shared, id)
-		}
+	if len(personUUIDs) == 0 {
+		return nil, nil
 	}
+	c.mu.Lock()
 	listing, cached := c.listings[projectID]
 	cached = cached && c.now().Sub(listing.at) < c.ttl
-	useListing := cached
-	if !cached && len(shared) > 0 && len(shared) <= c.perPerson && c.asked[projectID]+len(shared) <= c.perPerson {
-		c.asked[projectID] += len(shared)
-		fresh = append(fresh, shared...)
-		shared = nil
-	} else if len(shared) > 0 {
-		useListing = true
+	onePerPerson := !cached && len(personUUIDs) <= c.perPerson && c.asked[projectID]+len(personUUIDs) <= c.perPerson
+	if onePerPerson {
+		c.asked[projectID] += len(personUUIDs)
 	}
 	c.mu.Unlock()
 
-	var out []posthog.DeletionStatus
-	if len(fresh) > 0 {
-		rows, err := direct(ctx, fresh)
-		if err != nil {
-			return nil, err
-		}
-		out = rows
-	}
-	if len(shared) == 0 || !useListing {
-		return out, nil
+	if onePerPerson {
+		return direct(ctx, personUUIDs)
 	}
 	if !cached {
 		var err error
@@ -350,7 +349,8 @@ func (c *statusCache) rows(ctx context.Context, projectID int64, personUUIDs []s
 			return nil, err
 		}
 	}
-	for _, id := range shared {
+	var out []posthog.DeletionStatus
+	for _, id := range personUUIDs {
 		out = append(out, listing.rows[strings.ToLower(id)]...)
 	}
 	return out, nil
