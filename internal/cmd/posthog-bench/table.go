@@ -77,6 +77,9 @@ func renderTable(results []result) string {
 		if r.rateLimited() {
 			baseWall += fmt.Sprintf(" (limits: ≥ %s)", secs(r.Baseline.Bound))
 		}
+		if r.Baseline.Sample > 0 {
+			baseWall += fmt.Sprintf(" (scaled up from %d ids)", r.Baseline.Sample)
+		}
 		work := float64(r.Plan.Wall + r.Apply.Wall)
 		fmt.Fprintf(&b, "| %s%s | %s | %s | %s | %s | %s / %s / %s | %d ÷ %d = %s | %s ÷ %s = %s | %d | %s | %s / %s | %d, %s | %s, %s |\n",
 			r.label(), status, r.size(), secs(r.Plan.Wall), secs(r.Apply.Wall), secs(r.Recheck.Wall),
