@@ -173,7 +173,9 @@ func (b *runner) measure(ctx context.Context, res *result, w workload) error {
 		extra = append(extra, fmt.Sprintf("-parallelism=%d", res.Parallelism))
 	}
 	tf := func(p *phase, log string, okCodes []int, args ...string) (int, error) {
-		return b.terraformPhase(ctx, emu.srv, dir, env, p, filepath.Join(dir, log), okCodes, append(args, extra...)...)
+		// Options go before the positional plan file.
+		full := append(append([]string{args[0]}, extra...), args[1:]...)
+		return b.terraformPhase(ctx, emu.srv, dir, env, p, filepath.Join(dir, log), okCodes, full...)
 	}
 	b.logf("%s: plan (%d ids, %d resources, %s form)", res.Name, res.N, len(res.Groups), res.Form)
 	if _, err := tf(&res.Plan, "plan.log", nil, "plan", "-input=false", "-no-color", "-out=tfplan"); err != nil {
