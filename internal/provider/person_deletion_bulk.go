@@ -303,7 +303,7 @@ func (r *personDeletionResource) recordBulk(ctx context.Context, request deletio
 	if runErr != nil {
 		lookupCtx, cancel := afterEndContext(ctx)
 		defer cancel()
-		if found, err := resolvePersons(lookupCtx, r.data.client, request); err == nil && !request.keepPerson {
+		if found, err := resolvePersons(lookupCtx, r.data, request); err == nil && !request.keepPerson {
 			model.RemainingPersonCount = types.Int64Value(int64(len(found.personUUIDs)))
 		}
 		summary := "Person deletion did not finish"
@@ -338,7 +338,7 @@ func (r *personDeletionResource) readBulk(ctx context.Context, state *personDele
 		// that resolves all of it again.
 		return
 	}
-	found, err := resolvePersons(ctx, r.data.client, request)
+	found, err := resolvePersons(ctx, r.data, request)
 	if err != nil {
 		diags.AddError("Unable to refresh the person deletion", err.Error())
 		return

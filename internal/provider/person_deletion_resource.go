@@ -424,7 +424,7 @@ func (r *personDeletionResource) ModifyPlan(ctx context.Context, req resource.Mo
 	// Terraform plans again during apply, in a new provider process, and stops
 	// the apply ("inconsistent final plan") when this preview has changed:
 	// a reviewed plan that no longer matches PostHog deletes nothing.
-	found, err := resolvePersons(ctx, r.data.client, request)
+	found, err := resolvePersons(ctx, r.data, request)
 	if err != nil {
 		resp.Diagnostics.AddError("Unable to preview the person deletion", err.Error())
 		return
@@ -514,7 +514,7 @@ func (r *personDeletionResource) Update(ctx context.Context, req resource.Update
 // apply runs the deletion and records in model exactly what happened, also
 // when it fails part way: state never claims more than PostHog did.
 func (r *personDeletionResource) apply(ctx context.Context, request deletionRequest, model *personDeletionModel, prior personDeletionModel, creating bool, diags *diag.Diagnostics) {
-	outcome, runErr := deleter{client: r.data.client}.run(ctx, request)
+	outcome, runErr := deleter{api: r.data}.run(ctx, request)
 	if isBulk(*model) {
 		r.recordBulk(ctx, request, model, prior, outcome, runErr, diags)
 		return
@@ -540,7 +540,7 @@ func (r *personDeletionResource) apply(ctx context.Context, request deletionRequ
 	if runErr != nil {
 		lookupCtx, cancel := afterEndContext(ctx)
 		defer cancel()
-		if found, err := resolvePersons(lookupCtx, r.data.client, request); err == nil && !request.keepPerson {
+		if found, err := resolvePersons(lookupCtx, r.data, request); err == nil && !request.keepPerson {
 			model.RemainingPersonUUIDs = stringListValue(found.personUUIDs)
 		}
 		summary := "Person deletion did not finish"
@@ -590,7 +590,7 @@ func (r *personDeletionResource) recordEventsDeletion(ctx context.Context, reque
 					"events_deletion_status is refreshed on every plan.")
 		}
 	} else {
-		status, verifiedAt, err = eventsDeletion(lookupCtx, r.data.client, request.projectID, deleted)
+		status, verifiedAt, err = eventsDeletion(lookupCtx, r.data, request.projectID, deleted)
 	}
 	if err != nil {
 		status = eventsPending
@@ -625,7 +625,7 @@ func (r *personDeletionResource) Read(ctx context.Context, req resource.ReadRequ
 		return
 	}
 	setRequested(&state, request)
-	found, err := resolvePersons(ctx, r.data.client, request)
+	found, err := resolvePersons(ctx, r.data, request)
 	if err != nil {
 		resp.Diagnostics.AddError("Unable to refresh the person deletion", err.Error())
 		return
@@ -652,7 +652,7 @@ func (r *personDeletionResource) Read(ctx context.Context, req resource.ReadRequ
 		state.EventsDeletionStatus = types.StringValue(eventsNotRequested)
 		state.EventsDeletionVerifiedAt = types.StringNull()
 	default:
-		status, verifiedAt, err := eventsDeletion(ctx, r.data.client, request.projectID, deleted)
+		status, verifiedAt, err := eventsDeletion(ctx, r.data, request.projectID, deleted)
 		if err != nil {
 			resp.Diagnostics.AddError("Unable to refresh the event-deletion status", err.Error())
 			return
@@ -727,7 +727,7 @@ func (r *personDeletionResource) ImportState(ctx context.Context, req resource.I
 		model.UUIDs = stringListValue(parsed.ids)
 		if r.data != nil {
 			// A requested person that no longer exists was deleted; that much PostHog can tell.
-			found, err := resolvePersons(ctx, r.data.client, parsed)
+			found, err := resolvePersons(ctx, r.data, parsed)
 			if err != nil {
 				resp.Diagnostics.AddError("Unable to import the person deletion", err.Error())
 				return

@@ -90,7 +90,7 @@ func (l lookup) unmatchedIDs(ids []string) []string {
 // resolvePersons looks the requested ids up with the batch endpoints; the
 // client splits them into PostHog's 200-id batches, and the provider's
 // sharedLookups merges them with the lookups of concurrent callers.
-func resolvePersons(ctx context.Context, client *posthog.Client, r deletionRequest) (lookup, error) {
+func resolvePersons(ctx context.Context, api *providerData, r deletionRequest) (lookup, error) {
 	keys := make([]string, len(r.ids))
 	for i, id := range r.ids {
 		keys[i] = r.key(id)
@@ -99,14 +99,14 @@ func resolvePersons(ctx context.Context, client *posthog.Client, r deletionReque
 		persons map[string]posthog.Person
 		err     error
 	)
-	switch shared := sharedFor(client); {
-	case shared != nil:
+	switch {
+	case api.shared != nil:
 		// Concurrent lookups of other instances share the batch calls.
-		persons, err = shared.lookup(ctx, client, r.projectID, r.byUUID, keys)
+		persons, err = api.shared.lookup(ctx, api.client, r.projectID, r.byUUID, keys)
 	case r.byUUID:
-		persons, err = client.BatchByUUIDs(ctx, r.projectID, keys)
+		persons, err = api.client.BatchByUUIDs(ctx, r.projectID, keys)
 	default:
-		persons, err = client.BatchByDistinctIDs(ctx, r.projectID, keys)
+		persons, err = api.client.BatchByDistinctIDs(ctx, r.projectID, keys)
 	}
 	if posthog.IsNotFound(err) {
 		// The batch endpoints never answer 404 for unknown ids: the project is unknown.
@@ -144,7 +144,7 @@ type deletionOutcome struct {
 
 // deleter runs deletions against one PostHog client.
 type deleter struct {
-	client *posthog.Client
+	api *providerData
 }
 
 // run deletes every person the request resolves to, verifies they are gone,
@@ -152,7 +152,7 @@ type deleter struct {
 func (d deleter) run(ctx context.Context, r deletionRequest) (deletionOutcome, error) {
 	outcome := deletionOutcome{matched: make(map[string]struct{})}
 	for round := 0; ; round++ {
-		found, err := resolvePersons(ctx, d.client, r)
+		found, err := resolvePersons(ctx, d.api, r)
 		if err != nil {
 			return outcome, err
 		}
@@ -199,11 +199,11 @@ func (d deleter) deleteInChunks(ctx context.Context, r deletionRequest, personUU
 func (d deleter) deleteChunk(ctx context.Context, r deletionRequest, chunk []string, outcome *deletionOutcome) error {
 	pending := chunk
 	for attempt := 1; ; attempt++ {
-		if shared := sharedFor(d.client); shared != nil && r.deleteEvents {
+		if shared := d.api.shared; shared != nil && r.deleteEvents {
 			// New deletion_status rows: a listing read before misses them.
 			shared.status.markQueued(r.projectID, pending)
 		}
-		result, err := d.client.BulkDelete(ctx, r.projectID, posthog.BulkDeleteRequest{
+		result, err := d.api.client.BulkDelete(ctx, r.projectID, posthog.BulkDeleteRequest{
 			IDs:              pending,
 			DeleteEvents:     r.deleteEvents,
 			DeleteRecordings: r.deleteRecordings,
@@ -247,7 +247,7 @@ func (d deleter) waitUntilGone(ctx context.Context, projectID int64, personUUIDs
 		return nil, nil
 	}
 	interval := pollIntervalStart
-	shared := sharedFor(d.client)
+	shared := d.api.shared
 	var gone []string
 	remaining := personUUIDs
 	for poll := 1; ; poll++ {
@@ -258,9 +258,9 @@ func (d deleter) waitUntilGone(ctx context.Context, projectID int64, personUUIDs
 		if shared != nil {
 			// Verifications of concurrent applies share calls too; a poll
 			// only joins a batch not sent yet, so it sees the deletion.
-			still, err = shared.lookup(ctx, d.client, projectID, true, lowerAll(personUUIDs))
+			still, err = shared.lookup(ctx, d.api.client, projectID, true, lowerAll(personUUIDs))
 		} else {
-			still, err = d.client.BatchByUUIDs(ctx, projectID, personUUIDs)
+			still, err = d.api.client.BatchByUUIDs(ctx, projectID, personUUIDs)
 		}
 		if err != nil && isContextEnd(err) && ctx.Err() != nil {
 			// The apply ended while this poll waited (a shared lookup waits
@@ -297,29 +297,29 @@ func (d deleter) waitUntilGone(ctx context.Context, projectID int64, personUUIDs
 
 // eventsDeletion reads deletion_status for the persons whose events were
 // queued, through the provider's shared listing when there is one.
-func eventsDeletion(ctx context.Context, client *posthog.Client, projectID int64, personUUIDs []string) (status, verifiedAt string, err error) {
+func eventsDeletion(ctx context.Context, api *providerData, projectID int64, personUUIDs []string) (status, verifiedAt string, err error) {
 	if len(personUUIDs) == 0 {
 		return eventsNone, "", nil
 	}
 	var rows []posthog.DeletionStatus
-	if shared := sharedFor(client); shared != nil {
+	if shared := api.shared; shared != nil {
 		if shared.status.queuedAny(projectID, personUUIDs) {
 			// This process has just queued them: nothing to read.
 			return eventsPending, "", nil
 		}
 		rows, err = shared.status.rows(ctx, projectID, personUUIDs,
 			func(ctx context.Context) ([]posthog.DeletionStatus, error) {
-				rows, err := client.ListDeletionStatus(ctx, projectID, posthog.DeletionStatusOptions{Status: "all", Limit: statusPageSize})
+				rows, err := api.client.ListDeletionStatus(ctx, projectID, posthog.DeletionStatusOptions{Status: "all", Limit: statusPageSize})
 				if err != nil {
 					return nil, fmt.Errorf("reading the event-deletion status: %w", err)
 				}
 				return rows, nil
 			},
 			func(ctx context.Context, ids []string) ([]posthog.DeletionStatus, error) {
-				return deletionRows(ctx, client, projectID, ids)
+				return deletionRows(ctx, api.client, projectID, ids)
 			})
 	} else {
-		rows, err = deletionRows(ctx, client, projectID, personUUIDs)
+		rows, err = deletionRows(ctx, api.client, projectID, personUUIDs)
 	}
 	if err != nil {
 		return "", "", err

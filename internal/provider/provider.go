@@ -161,7 +161,7 @@ func (p *PosthogProvider) Configure(ctx context.Context, req provider.ConfigureR
 		resp.Diagnostics.AddError("Invalid PostHog client configuration", err.Error())
 		return
 	}
-	data := &providerData{client: client, projectID: settings.projectID, host: settings.host, shared: newSharedLookups(client)}
+	data := &providerData{client: client, projectID: settings.projectID, host: settings.host, shared: newSharedLookups()}
 	resp.ResourceData = data
 	resp.DataSourceData = data
 }

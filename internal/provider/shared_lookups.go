@@ -2,12 +2,10 @@ package provider
 
 import (
 	"context"
-	"runtime"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
-	"weak"
 
 	"golang.org/x/sync/singleflight"
 
@@ -58,42 +56,12 @@ const (
 	statusPerPersonBudget = 5
 )
 
-func newSharedLookups(client *posthog.Client) *sharedLookups {
-	s := &sharedLookups{
+func newSharedLookups() *sharedLookups {
+	return &sharedLookups{
 		byDistinctID: newCoalescer(lookupWindow, posthog.MaxBatchLookup),
 		byUUID:       newCoalescer(lookupWindow, posthog.MaxBatchLookup),
 		status:       newStatusCache(statusTTL, statusPerPersonBudget, time.Now),
 	}
-	if client != nil {
-		register(client, s)
-	}
-	return s
-}
-
-// The run functions receive the client, not providerData; the registry maps
-// a client to the sharedLookups built with it. Keys are weak, and an entry
-// goes with its client, so that test runs configuring many providers leak
-// nothing. sharedLookups never refers to the client itself.
-var sharedRegistry sync.Map // weak.Pointer[posthog.Client] -> *sharedLookups
-
-func register(client *posthog.Client, s *sharedLookups) {
-	key := weak.Make(client)
-	sharedRegistry.Store(key, s)
-	runtime.AddCleanup(client, func(k weak.Pointer[posthog.Client]) { sharedRegistry.Delete(k) }, key)
-}
-
-// sharedFor returns the sharedLookups of client, or nil for a client that
-// Configure did not build (unit tests).
-func sharedFor(client *posthog.Client) *sharedLookups {
-	if client == nil {
-		return nil
-	}
-	v, ok := sharedRegistry.Load(weak.Make(client))
-	if !ok {
-		return nil
-	}
-	s, _ := v.(*sharedLookups)
-	return s
 }
 
 // lookup resolves keys (distinct ids, or lower-case UUIDs) through the
@@ -157,7 +125,12 @@ func (c *coalescer) lookup(ctx context.Context, projectID int64, ids []string, f
 		return map[string]posthog.Person{}, nil
 	}
 	c.mu.Lock()
-	var mine []*batch
+	// mine are the batches this caller waits for; idsIn[i] are its ids in
+	// mine[i], so that collecting the results stays linear in len(ids).
+	var (
+		mine  []*batch
+		idsIn [][]string
+	)
 	for _, id := range ids {
 		b := c.open[projectID]
 		if b == nil {
@@ -165,8 +138,10 @@ func (c *coalescer) lookup(ctx context.Context, projectID int64, ids []string, f
 		}
 		if len(mine) == 0 || mine[len(mine)-1] != b {
 			mine = append(mine, b)
+			idsIn = append(idsIn, nil)
 			b.waiters++
 		}
+		idsIn[len(idsIn)-1] = append(idsIn[len(idsIn)-1], id)
 		if _, dup := b.index[id]; dup {
 			continue
 		}
@@ -181,7 +156,7 @@ func (c *coalescer) lookup(ctx context.Context, projectID int64, ids []string, f
 	waited := 0
 	defer func() { c.leave(mine[waited:]) }()
 	out := make(map[string]posthog.Person, len(ids))
-	for _, b := range mine {
+	for i, b := range mine {
 		select {
 		case <-b.done:
 		case <-ctx.Done():
@@ -191,7 +166,7 @@ func (c *coalescer) lookup(ctx context.Context, projectID int64, ids []string, f
 		if b.err != nil {
 			return nil, b.err
 		}
-		for _, id := range ids {
+		for _, id := range idsIn[i] {
 			if p, ok := b.result[id]; ok {
 				out[id] = p
 			}

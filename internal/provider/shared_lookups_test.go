@@ -403,21 +403,3 @@ func TestStatusCache_ErrorIsNotCached(t *testing.T) {
 		t.Fatalf("second read: %v", err)
 	}
 }
-
-func TestSharedRegistry(t *testing.T) {
-	client, err := posthog.NewClient(posthog.Config{Host: "http://127.0.0.1:1", APIKey: "k"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if sharedFor(client) != nil {
-		t.Fatal("a client Configure did not build has shared lookups")
-	}
-	s := newSharedLookups(client)
-	if sharedFor(client) != s {
-		t.Fatal("sharedFor does not find the lookups built for the client")
-	}
-	other, _ := posthog.NewClient(posthog.Config{Host: "http://127.0.0.1:1", APIKey: "k"})
-	if sharedFor(other) != nil {
-		t.Fatal("another client shares the lookups")
-	}
-}
