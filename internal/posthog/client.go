@@ -235,6 +235,11 @@ func (c *Client) do(ctx context.Context, method, tmpl, path string, query url.Va
 			if len(bytes.TrimSpace(respBody)) == 0 {
 				return status, decodeError(method, endpoint, status, respBody, errors.New("empty body"))
 			}
+			// json.Unmarshal accepts null into anything as a no-op, which
+			// would read as an empty answer (no persons, nothing deleted).
+			if bytes.Equal(bytes.TrimSpace(respBody), []byte("null")) {
+				return status, decodeError(method, endpoint, status, respBody, errors.New("null body"))
+			}
 			if err := json.Unmarshal(respBody, out); err != nil {
 				return status, decodeError(method, endpoint, status, respBody, err)
 			}
@@ -313,6 +318,9 @@ func (c *Client) attempt(ctx context.Context, method, fullURL string, payload []
 	defer resp.Body.Close()
 	b, err := io.ReadAll(io.LimitReader(resp.Body, c.maxBody+1))
 	if err != nil {
+		if actx.Err() != nil && ctx.Err() == nil {
+			return 0, nil, nil, fmt.Errorf("reading response body: body not complete within the %s request timeout: %w", c.timeout, err)
+		}
 		return 0, nil, nil, fmt.Errorf("reading response body: %w", err)
 	}
 	if int64(len(b)) > c.maxBody {
