@@ -157,19 +157,8 @@ resource "posthog_person_deletion" "test" {
 		{"provider: max_retries too large", provider(hostKey + "project_id = \"1\"\nmax_retries = 100"), `Invalid max_retries.*got 100`},
 	}
 
-	// Cases that do not fail at plan time yet, with why; they are skipped
-	// (not dropped) so that the gap stays visible until it is fixed.
-	knownGaps := map[string]string{
-		"resource: negative timeout": "the timeouts package accepts negative durations and posthog_person_deletion does not " +
-			"reject them, so the mistake shows only at apply",
-		"resource: zero timeout": "as for a negative timeout",
-	}
-
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			if gap, ok := knownGaps[tc.name]; ok {
-				t.Skip("known gap: " + gap)
-			}
 			resource.UnitTest(t, resource.TestCase{
 				ProtoV6ProviderFactories: protoV6ProviderFactories,
 				Steps: []resource.TestStep{{

@@ -301,6 +301,7 @@ func (r *personDeletionResource) ValidateConfig(ctx context.Context, req resourc
 		resp.Diagnostics.AddAttributeError(path.Root("wait_for_events_deletion"), "Nothing to wait for",
 			"wait_for_events_deletion = true waits for PostHog to delete events; set delete_events = true or remove wait_for_events_deletion.")
 	}
+	validateTimeouts(config.Timeouts, &resp.Diagnostics)
 	for _, file := range []struct {
 		attr   string
 		value  types.String
@@ -311,6 +312,24 @@ func (r *personDeletionResource) ValidateConfig(ctx context.Context, req resourc
 		}
 		_, problems := readIDFile(file.value.ValueString(), file.byUUID)
 		addIDFileProblems(path.Root(file.attr), file.value.ValueString(), problems, &resp.Diagnostics, true)
+	}
+}
+
+// validateTimeouts rejects zero and negative timeouts at plan time; the
+// timeouts package accepts them and the apply would fail at once.
+func validateTimeouts(value timeouts.Value, diags *diag.Diagnostics) {
+	if value.IsNull() || value.IsUnknown() {
+		return
+	}
+	for name, attribute := range value.Attributes() {
+		text, ok := attribute.(types.String)
+		if !ok || text.IsNull() || text.IsUnknown() {
+			continue
+		}
+		if d, err := time.ParseDuration(text.ValueString()); err == nil && d <= 0 {
+			diags.AddAttributeError(path.Root("timeouts").AtName(name), "Invalid timeout",
+				fmt.Sprintf("timeouts.%s must be a positive duration such as \"30m\", got %q.", name, text.ValueString()))
+		}
 	}
 }
 
