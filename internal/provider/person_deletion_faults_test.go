@@ -35,9 +35,11 @@ import (
 
 const defaultFaultIDs = 1500
 
-// faultProviderConfig allows enough retries for 35% faulty answers (ten
-// failures in a row happen about once in 36,000 requests) and turns pacing
-// off: the emulator does not rate-limit here, the faults do.
+// faultProviderConfig turns pacing off: the emulator does not rate-limit
+// here, the faults do. The faulty runs pass maxRetries 20, the most the
+// provider allows: with 35% faulty answers, 21 failed attempts in a row
+// happen about once in 4 billion requests, while 11 (max_retries 10) would
+// fail about one run in 200 of the ~550 requests a run makes.
 func faultProviderConfig(env *acctest.Env, maxRetries int) string {
 	return fmt.Sprintf(`
 provider "posthog" {
@@ -127,7 +129,7 @@ data "posthog_person_deletion_status" "one" {
 		ProtoV6ProviderFactories: protoV6ProviderFactories,
 		Steps: []resource.TestStep{
 			{
-				Config: faultProviderConfig(env, 10) + deletion,
+				Config: faultProviderConfig(env, 20) + deletion,
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(deletionAddr, tfjsonpath.New("requested_count"), knownvalue.Int64Exact(int64(n))),
 					statecheck.ExpectKnownValue(deletionAddr, tfjsonpath.New("deleted_person_count"), knownvalue.Int64Exact(int64(n))),
@@ -146,7 +148,7 @@ data "posthog_person_deletion_status" "one" {
 				},
 			},
 			{
-				Config: faultProviderConfig(env, 10) + deletion + dataSources,
+				Config: faultProviderConfig(env, 20) + deletion + dataSources,
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue("data.posthog_persons.by_distinct_id", tfjsonpath.New("found_count"), knownvalue.Int64Exact(int64(len(bystanders)))),
 					statecheck.ExpectKnownValue("data.posthog_persons.by_distinct_id", tfjsonpath.New("requested_count"), knownvalue.Int64Exact(int64(len(lookedUp)))),
