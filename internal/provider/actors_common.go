@@ -133,7 +133,7 @@ func actorsCommonAttributes(what string) map[string]schema.Attribute {
 			Computed:            true,
 			NestedObject: schema.NestedAttributeObject{
 				Attributes: map[string]schema.Attribute{
-					"uuid": schema.StringAttribute{MarkdownDescription: "The person's UUID.", Computed: true},
+					"uuid": schema.StringAttribute{MarkdownDescription: "The person's UUID, which `posthog_person_deletion` accepts in `uuids`.", Computed: true},
 					"distinct_ids": schema.ListAttribute{
 						MarkdownDescription: "The person's distinct ids. The Query API returns at most 101, identified ids first.",
 						ElementType:         types.StringType,

@@ -53,7 +53,7 @@ func (d *personCohortsDataSource) Schema(_ context.Context, _ datasource.SchemaR
 		Attributes: map[string]schema.Attribute{
 			"project_id": dataSourceProjectIDAttribute(),
 			"person_id": schema.StringAttribute{
-				MarkdownDescription: "The person's UUID or numeric id.",
+				MarkdownDescription: "The UUID or the numeric id of the person whose cohorts are listed.",
 				Required:            true,
 				Validators:          []validator.String{personIDValidator{}},
 			},
@@ -63,7 +63,7 @@ func (d *personCohortsDataSource) Schema(_ context.Context, _ datasource.SchemaR
 				NestedObject: schema.NestedAttributeObject{
 					Attributes: map[string]schema.Attribute{
 						"id":    schema.Int64Attribute{MarkdownDescription: "The cohort's numeric id.", Computed: true},
-						"name":  schema.StringAttribute{MarkdownDescription: "The cohort's name.", Computed: true},
+						"name":  schema.StringAttribute{MarkdownDescription: "The cohort's name, as shown in PostHog.", Computed: true},
 						"count": schema.Int64Attribute{MarkdownDescription: "How many persons the cohort holds (its size, not this person's membership), or null when PostHog has not computed it.", Computed: true},
 					},
 				},

@@ -72,7 +72,7 @@ func (d *personDeletionStatusDataSource) Schema(_ context.Context, _ datasource.
 				NestedObject: schema.NestedAttributeObject{
 					Attributes: map[string]schema.Attribute{
 						"person_uuid":        schema.StringAttribute{MarkdownDescription: "The UUID of the person whose events are deleted.", Computed: true},
-						"status":             schema.StringAttribute{MarkdownDescription: "`pending` or `completed`.", Computed: true},
+						"status":             schema.StringAttribute{MarkdownDescription: "The row's status: `pending` until PostHog's weekly deletion job verifies the deletion, then `completed`.", Computed: true},
 						"created_at":         schema.StringAttribute{MarkdownDescription: "When the deletion was queued (ISO 8601); only events captured before it are deleted.", Computed: true},
 						"delete_verified_at": schema.StringAttribute{MarkdownDescription: "When PostHog verified the deletion (ISO 8601), or null while pending.", Computed: true},
 					},

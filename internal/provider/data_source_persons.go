@@ -92,7 +92,7 @@ func (d *personsDataSource) Schema(_ context.Context, _ datasource.SchemaRequest
 				Computed:            true,
 				NestedObject: schema.NestedAttributeObject{
 					Attributes: map[string]schema.Attribute{
-						"uuid": schema.StringAttribute{MarkdownDescription: "The person's UUID.", Computed: true},
+						"uuid": schema.StringAttribute{MarkdownDescription: "The person's UUID, which is also this entry's key in `persons`.", Computed: true},
 						"id":   schema.Int64Attribute{MarkdownDescription: "The person's numeric id in PostHog.", Computed: true},
 						"name": schema.StringAttribute{
 							MarkdownDescription: "The person's display name, as PostHog builds it (email, name or username property, else a distinct id).",

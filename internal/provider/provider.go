@@ -93,9 +93,11 @@ func (p *PosthogProvider) Schema(_ context.Context, _ provider.SchemaRequest, re
 				Optional: true,
 			},
 			"api_key": schema.StringAttribute{
-				MarkdownDescription: "A PostHog personal API key. The resources and data sources need the `person:read` " +
-					"scope, deletions need `person:write`, and person cohorts also need `cohort:read`. " +
-					"Defaults to the `POSTHOG_API_KEY` environment variable.",
+				MarkdownDescription: "A PostHog personal API key. Leave it out of configuration files and set the " +
+					"`POSTHOG_API_KEY` environment variable instead, which is the default. `posthog_person_deletion` needs the " +
+					"`person:read` and `person:write` scopes, `posthog_persons` and `posthog_person_deletion_status` need " +
+					"`person:read`, `posthog_person_cohorts` needs `person:read` and `cohort:read`, and the lifecycle, funnel " +
+					"and funnel-correlation persons data sources need `query:read`.",
 				Optional:  true,
 				Sensitive: true,
 			},
