@@ -22,9 +22,11 @@ type Env struct {
 }
 
 // NewEnv starts an emulator with cfg on a loopback port and stops it when the
-// test ends.
+// test ends. Tests that use it need the emulator's controls, so they skip when
+// the suite targets a real PostHog (see RequireEmulator).
 func NewEnv(t testing.TB, cfg emulator.Config) *Env {
 	t.Helper()
+	RequireEmulator(t)
 	server := emulator.New(cfg)
 	httpServer := httptest.NewServer(server)
 	t.Cleanup(func() {
