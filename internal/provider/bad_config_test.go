@@ -85,6 +85,11 @@ resource "posthog_person_deletion" "test" {
 		{"resource: keep_person with both deletes off", deletion("distinct_ids = [\"alice\"]\nkeep_person = true\ndelete_events = false\ndelete_recordings = false"), `keep_person deletes nothing on its own`},
 		{"resource: wait without delete_events", deletion("distinct_ids = [\"alice\"]\nwait_for_events_deletion = true"), `Nothing to wait for.*set delete_events = true or remove wait_for_events_deletion`},
 		{"resource: wait with delete_events off", deletion("distinct_ids = [\"alice\"]\nwait_for_events_deletion = true\ndelete_events = false\ndelete_recordings = true"), `Nothing to wait for`},
+		// posthog_person_deletion: reason
+		{"resource: empty reason", deletion("distinct_ids = [\"alice\"]\nreason = \"\""), `Empty reason.*reason must name why these persons are deleted`},
+		{"resource: blank reason", deletion("distinct_ids = [\"alice\"]\nreason = \"   \""), `Empty reason`},
+		{"resource: multi-line reason", deletion("distinct_ids = [\"alice\"]\nreason = \"GDPR-1\\nand more\""), `Reason spans several lines.*must be a single line`},
+		{"resource: reason too long", deletion(fmt.Sprintf("distinct_ids = [\"alice\"]\nreason = %q", strings.Repeat("x", 1001))), `Reason too long.*1001 characters; keep it to at most 1000`},
 		// posthog_person_deletion: project and timeouts
 		{"resource: project id not numeric", deletion("project_id = \"my-project\"\ndistinct_ids = [\"alice\"]"), `Invalid project id.*positive numeric id of a PostHog project`},
 		{"resource: project id negative", deletion("project_id = \"-4\"\ndistinct_ids = [\"alice\"]"), `Invalid project id.*got "-4"`},

@@ -215,10 +215,10 @@ func unmatchedCount(ids []string, matched map[string]struct{}) int {
 	return n
 }
 
-// int64Or returns the value of v, or fallback when it is null or unknown.
-func int64Or(v types.Int64, fallback int64) int64 {
+// int64OrZero returns the value of v, or 0 when it is null or unknown.
+func int64OrZero(v types.Int64) int64 {
 	if v.IsNull() || v.IsUnknown() {
-		return fallback
+		return 0
 	}
 	return v.ValueInt64()
 }
@@ -269,7 +269,7 @@ func setRequested(m *personDeletionModel, r deletionRequest) {
 // digest instead of per-person lists.
 func (r *personDeletionResource) recordBulk(ctx context.Context, request deletionRequest, model *personDeletionModel, prior personDeletionModel,
 	outcome deletionOutcome, runErr error, diags *diag.Diagnostics) {
-	priorCount := int64Or(prior.DeletedPersonCount, 0)
+	priorCount := int64OrZero(prior.DeletedPersonCount)
 	if request.keepPerson {
 		// The persons stay, so every apply queues all of them again.
 		model.DeletedPersonCount = types.Int64Value(int64(len(outcome.deleted)))
@@ -318,6 +318,7 @@ func (r *personDeletionResource) recordBulk(ctx context.Context, request deletio
 		"ids_requested": len(request.ids), "persons_deleted": len(outcome.deleted),
 		"ids_unmatched": model.UnmatchedIDCount.ValueInt64(),
 	})
+	warnAboutUnmatched(request, int(model.UnmatchedIDCount.ValueInt64()), true, !prior.DeletedPersonCount.IsNull(), diags)
 }
 
 // readBulk is Read for the bulk form: it looks for persons that came back
@@ -361,7 +362,7 @@ func summarizeDiagnostics(d diag.Diagnostics) string {
 // last refresh.
 func remainingPersons(m personDeletionModel) int64 {
 	if isBulk(m) {
-		return int64Or(m.RemainingPersonCount, 0)
+		return int64OrZero(m.RemainingPersonCount)
 	}
 	return int64(len(stringList(m.RemainingPersonUUIDs)))
 }

@@ -78,6 +78,8 @@ type personDeletionModel struct {
 	DeletedAt                types.String   `tfsdk:"deleted_at"`
 	EventsDeletionStatus     types.String   `tfsdk:"events_deletion_status"`
 	EventsDeletionVerifiedAt types.String   `tfsdk:"events_deletion_verified_at"`
+	Reason                   types.String   `tfsdk:"reason"`
+	Evidence                 types.String   `tfsdk:"evidence"`
 	Timeouts                 timeouts.Value `tfsdk:"timeouts"`
 }
 
@@ -269,6 +271,21 @@ func (r *personDeletionResource) Schema(ctx context.Context, _ resource.SchemaRe
 				MarkdownDescription: "When PostHog verified the event deletion of the last person (RFC 3339), once `events_deletion_status` is `completed`.",
 				Computed:            true,
 			},
+			"reason": schema.StringAttribute{
+				MarkdownDescription: "Why these persons are deleted: a ticket or request reference such as `GDPR-2041`, one line of up to " +
+					"1000 characters. It is kept in state and in every apply's entry of `evidence`, so that policies can require it " +
+					"and auditors can trace each deletion to its request. Changing it makes no API call.",
+				Optional:   true,
+				Validators: []validator.String{reasonValidator{}},
+			},
+			"evidence": schema.StringAttribute{
+				MarkdownDescription: "One JSON document that a pipeline can archive as proof of the deletion: the request reference, " +
+					"the digest of the requested ids, the persons deleted, the ids that matched nothing, PostHog's answers, when each " +
+					"apply started and finished, and when PostHog verified the event deletion. Its fields are described in the " +
+					"guide \"The evidence record of posthog_person_deletion\"; `format_version` is 1 and fields are only ever added. " +
+					"Decode it with `jsondecode`. In the file form it is updated by applies only.",
+				Computed: true,
+			},
 		},
 		Blocks: map[string]schema.Block{
 			"timeouts": timeouts.Block(ctx, timeouts.Opts{Create: true, Update: true}),
@@ -420,6 +437,9 @@ func (r *personDeletionResource) ModifyPlan(ctx context.Context, req resource.Mo
 			plan.EventsDeletionStatus = types.StringUnknown()
 			plan.EventsDeletionVerifiedAt = types.StringUnknown()
 		}
+		if waitNow || !plan.Reason.Equal(state.Reason) {
+			plan.Evidence = types.StringUnknown()
+		}
 		fillSummaries(&plan)
 		resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
 		return
@@ -484,8 +504,9 @@ func (r *personDeletionResource) Create(ctx context.Context, req resource.Create
 	}
 	plan.ID = types.StringValue(deletionID(request))
 	plan.ProjectID = types.StringValue(fmt.Sprint(request.projectID))
-	r.apply(ctx, request, &plan, personDeletionModel{}, true, &resp.Diagnostics)
+	entry := r.apply(ctx, request, &plan, personDeletionModel{}, true, &resp.Diagnostics)
 	fillSummaries(&plan)
+	recordEvidence(&plan, request, types.StringNull(), &entry)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
 
@@ -522,21 +543,29 @@ func (r *personDeletionResource) Update(ctx context.Context, req resource.Update
 			r.recordEventsDeletion(ctx, request, &plan, stringList(state.DeletedPersonUUIDs), true, &resp.Diagnostics)
 		}
 		fillSummaries(&plan)
+		if plan.Evidence.IsUnknown() {
+			// The reason or the event-deletion status changed: no new apply entry.
+			recordEvidence(&plan, request, state.Evidence, nil)
+		}
 		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 		return
 	}
-	r.apply(ctx, request, &plan, state, false, &resp.Diagnostics)
+	entry := r.apply(ctx, request, &plan, state, false, &resp.Diagnostics)
 	fillSummaries(&plan)
+	recordEvidence(&plan, request, state.Evidence, &entry)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
 
 // apply runs the deletion and records in model exactly what happened, also
-// when it fails part way: state never claims more than PostHog did.
-func (r *personDeletionResource) apply(ctx context.Context, request deletionRequest, model *personDeletionModel, prior personDeletionModel, creating bool, diags *diag.Diagnostics) {
+// when it fails part way: state never claims more than PostHog did. It
+// returns the apply's entry for the evidence record.
+func (r *personDeletionResource) apply(ctx context.Context, request deletionRequest, model *personDeletionModel, prior personDeletionModel, creating bool, diags *diag.Diagnostics) evidenceApply {
+	started := time.Now()
 	outcome, runErr := deleter{api: r.data}.run(ctx, request)
+	entry := newApplyEvidence(*model, request, started, outcome, runErr)
 	if isBulk(*model) {
 		r.recordBulk(ctx, request, model, prior, outcome, runErr, diags)
-		return
+		return entry
 	}
 
 	deleted := mergeSorted(stringList(prior.DeletedPersonUUIDs), outcome.deleted)
@@ -575,11 +604,10 @@ func (r *personDeletionResource) apply(ctx context.Context, request deletionRequ
 				"resource first: the next plan then shows an update that deletes only the persons that remain."
 		}
 		diags.AddError(summary, detail)
-		return
+		return entry
 	}
-	if unmatched := stringList(model.UnmatchedIDs); len(unmatched) > 0 {
-		tflog.Info(ctx, "requested ids matched no person", map[string]any{"count": len(unmatched)})
-	}
+	warnAboutUnmatched(request, len(stringList(model.UnmatchedIDs)), false, false, diags)
+	return entry
 }
 
 // recordEventsDeletion sets events_deletion_status after an apply; with
@@ -683,6 +711,7 @@ func (r *personDeletionResource) Read(ctx context.Context, req resource.ReadRequ
 		}
 	}
 	fillSummaries(&state)
+	recordEvidence(&state, request, state.Evidence, nil)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 }
 
@@ -738,6 +767,12 @@ func (r *personDeletionResource) ImportState(ctx context.Context, req resource.I
 		DeletedAt:                types.StringNull(),
 		EventsDeletionStatus:     types.StringNull(),
 		EventsDeletionVerifiedAt: types.StringNull(),
+		Reason:                   types.StringNull(),
+		// The read that follows fills in the rest; the history before the
+		// import is unknown to PostHog's API.
+		Evidence: types.StringValue(encodeEvidence(evidenceRecord{
+			FormatVersion: evidenceFormatVersion, Imported: true, Applies: []evidenceApply{},
+		})),
 		Timeouts: timeouts.Value{Object: types.ObjectNull(map[string]attr.Type{
 			"create": types.StringType, "update": types.StringType,
 		})},
@@ -858,6 +893,7 @@ func keepComputedFromState(plan *personDeletionModel, state personDeletionModel)
 	plan.DeletedAt = state.DeletedAt
 	plan.EventsDeletionStatus = state.EventsDeletionStatus
 	plan.EventsDeletionVerifiedAt = state.EventsDeletionVerifiedAt
+	plan.Evidence = state.Evidence
 }
 
 // markApplyResultsUnknown marks what a deletion apply records. After a
@@ -873,6 +909,7 @@ func markApplyResultsUnknown(plan *personDeletionModel) {
 	plan.DeletedPersonUUIDsDigest = types.StringUnknown()
 	plan.UnmatchedIDCount = types.Int64Unknown()
 	plan.RemainingPersonCount = types.Int64Value(0)
+	plan.Evidence = types.StringUnknown()
 	if !plan.KeepPerson.IsNull() && (plan.KeepPerson.IsUnknown() || plan.KeepPerson.ValueBool()) {
 		plan.RemainingPersonUUIDs = types.ListUnknown(types.StringType)
 		plan.RemainingPersonCount = types.Int64Unknown()
@@ -889,9 +926,33 @@ func warnAboutRemovedIDs(plan, state personDeletionModel, diags *diag.Diagnostic
 	if len(removed) == 0 {
 		return
 	}
+	// The ids are not repeated: the plan shows them, and diagnostics are
+	// logged at WARN level, where distinct ids must not appear.
 	diags.AddWarning("Removed ids are not restored",
-		fmt.Sprintf("%d ids were removed from the request (%s). This makes no API call: the persons deleted for them stay deleted, "+
-			"and Terraform no longer watches whether they come back.", len(removed), summarizeIDs(removed)))
+		fmt.Sprintf("%d ids were removed from the request (the plan shows which). This makes no API call: the persons deleted for them stay deleted, "+
+			"and Terraform no longer watches whether they come back.", len(removed)))
+}
+
+// warnAboutUnmatched ends an apply with a summary of the requested ids that
+// matched no person. It gives counts only: diagnostics are logged at WARN
+// level, where distinct ids (often emails) must not appear.
+func warnAboutUnmatched(request deletionRequest, unmatched int, bulk, laterApply bool, diags *diag.Diagnostics) {
+	if unmatched == 0 {
+		return
+	}
+	where := "They are listed in this resource's `unmatched_ids` attribute (`terraform state show`). "
+	if bulk {
+		where = "The bulk form keeps only their number (`unmatched_id_count`); look the file's ids up with the " +
+			"`posthog_persons` data source to list them. "
+		if laterApply {
+			where += "After an earlier apply this number includes the ids whose persons that apply deleted. "
+		}
+	}
+	diags.AddWarning("Requested ids matched no person",
+		fmt.Sprintf("%d of the %d requested %s matched no person in project %d, so nothing was deleted for them. %s"+
+			"An id matches no person when it is mistyped, when its person was deleted before, or when PostHog has not "+
+			"ingested its events yet; if a person appears for it later, the next plan shows an update that deletes it.",
+			unmatched, len(request.ids), request.idKind(), request.projectID, where))
 }
 
 // unmatchedAfter returns the requested ids that have never matched a person:

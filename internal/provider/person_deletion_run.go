@@ -140,6 +140,10 @@ type deletionOutcome struct {
 	deleted []string
 	// matched are the requested ids that resolved to a person during the run.
 	matched map[string]struct{}
+	// matchedPersons are the persons the ids resolved to in any round.
+	matchedPersons map[string]struct{}
+	// answers sums PostHog's bulk_delete answers, for the evidence record.
+	answers evidenceAnswers
 }
 
 // deleter runs deletions against one PostHog client.
@@ -150,7 +154,7 @@ type deleter struct {
 // run deletes every person the request resolves to, verifies they are gone,
 // and repeats for persons that reappear during the run.
 func (d deleter) run(ctx context.Context, r deletionRequest) (deletionOutcome, error) {
-	outcome := deletionOutcome{matched: make(map[string]struct{})}
+	outcome := deletionOutcome{matched: make(map[string]struct{}), matchedPersons: make(map[string]struct{})}
 	for round := 0; ; round++ {
 		found, err := resolvePersons(ctx, d.api, r)
 		if err != nil {
@@ -158,6 +162,9 @@ func (d deleter) run(ctx context.Context, r deletionRequest) (deletionOutcome, e
 		}
 		for id := range found.matched {
 			outcome.matched[id] = struct{}{}
+		}
+		for _, personUUID := range found.personUUIDs {
+			outcome.matchedPersons[personUUID] = struct{}{}
 		}
 		if len(found.personUUIDs) == 0 {
 			return outcome, nil
@@ -212,6 +219,7 @@ func (d deleter) deleteChunk(ctx context.Context, r deletionRequest, chunk []str
 		if err != nil {
 			return err
 		}
+		outcome.answers.add(*result)
 		failed := failedPersons(result.DeletionErrors, pending)
 		succeeded := without(pending, failed)
 		if r.keepPerson {

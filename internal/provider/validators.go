@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
@@ -118,5 +119,40 @@ func (projectIDValidator) ValidateString(_ context.Context, req validator.String
 	}
 	if _, err := parseProjectID(req.ConfigValue.ValueString()); err != nil {
 		resp.Diagnostics.AddAttributeError(req.Path, "Invalid project id", err.Error()+".")
+	}
+}
+
+// maxReasonLength bounds reason: a reference, not a document.
+const maxReasonLength = 1000
+
+// reasonValidator requires a non-blank single line: policies and audit
+// reports print the reason, and a multi-line one would break their output.
+type reasonValidator struct{}
+
+func (reasonValidator) Description(context.Context) string {
+	return fmt.Sprintf("must be one non-blank line of at most %d characters", maxReasonLength)
+}
+
+func (v reasonValidator) MarkdownDescription(ctx context.Context) string {
+	return v.Description(ctx)
+}
+
+func (reasonValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	reason := req.ConfigValue.ValueString()
+	switch {
+	case strings.TrimSpace(reason) == "":
+		resp.Diagnostics.AddAttributeError(req.Path, "Empty reason",
+			"reason must name why these persons are deleted (a ticket or request reference such as \"GDPR-2041\"); "+
+				"set it or remove the attribute.")
+	case strings.ContainsAny(reason, "\r\n"):
+		resp.Diagnostics.AddAttributeError(req.Path, "Reason spans several lines",
+			"reason must be a single line (a ticket or request reference); keep longer explanations in the ticket it names.")
+	case utf8.RuneCountInString(reason) > maxReasonLength:
+		resp.Diagnostics.AddAttributeError(req.Path, "Reason too long",
+			fmt.Sprintf("reason has %d characters; keep it to at most %d (a ticket or request reference) and keep longer "+
+				"explanations in the ticket it names.", utf8.RuneCountInString(reason), maxReasonLength))
 	}
 }
