@@ -27,8 +27,7 @@ test_gdpr_prefix_in_any_case if {
 }
 
 test_flags_unknown_at_plan_time_denied if {
-	rc := testdata.create("a", {})
-	unknown := object.union(rc, {"change": object.union(rc.change, {"after": object.remove(rc.change.after, ["delete_events"])})})
+	unknown := testdata.without_after(testdata.create("a", {}), ["delete_events"])
 	count(gdpr.deny) == 1 with input as testdata.plan([unknown])
 }
 

@@ -29,16 +29,14 @@ test_preview_is_used_over_requested_count if {
 }
 
 test_requested_count_bounds_an_unknown_preview if {
-	rc := testdata.create("a", {"requested_count": 12})
-	unknown := object.union(rc, {"change": object.union(rc.change, {"after": object.remove(rc.change.after, ["preview_person_count"])})})
+	unknown := testdata.without_after(testdata.create("a", {"requested_count": 12}), ["preview_person_count"])
 	denials := max_persons.deny with input as testdata.plan([unknown]) with data.posthog_erasure as limit_10
 	some msg in denials
 	startswith(msg, "this change deletes 12 persons")
 }
 
 test_nothing_known_denied if {
-	rc := testdata.create("a", {})
-	unknown := object.union(rc, {"change": object.union(rc.change, {"after": object.remove(rc.change.after, ["preview_person_count", "requested_count"])})})
+	unknown := testdata.without_after(testdata.create("a", {}), ["preview_person_count", "requested_count"])
 	denials := max_persons.deny with input as testdata.plan([unknown]) with data.posthog_erasure as limit_10
 	some msg in denials
 	contains(msg, "a: neither preview_person_count nor requested_count is known")

@@ -8,8 +8,7 @@ test_reason_present_passes if {
 }
 
 test_missing_reason_denied if {
-	rc := testdata.create("posthog_person_deletion.a", {})
-	no_reason := object.union(rc, {"change": object.union(rc.change, {"after": object.remove(rc.change.after, ["reason"])})})
+	no_reason := testdata.without_after(testdata.create("posthog_person_deletion.a", {}), ["reason"])
 	denials := reason.deny with input as testdata.plan([no_reason])
 	count(denials) == 1
 	some msg in denials

@@ -18,12 +18,12 @@ test_replacement_denied if {
 }
 
 test_create_before_destroy_replacement_denied if {
-	rc := object.union(replacing, {"change": object.union(replacing.change, {"actions": ["create", "delete"]})})
+	rc := testdata.with_change_fields(replacing, {"actions": ["create", "delete"]})
 	count(replacement.deny) == 1 with input as testdata.plan([rc])
 }
 
 test_replace_requested_on_the_command_line_denied if {
-	rc := object.union(replacing, {"change": object.union(object.remove(replacing.change, ["replace_paths"]), {"action_reason": "replace_by_request"})})
+	rc := testdata.with_change_fields(testdata.without_change(replacing, ["replace_paths"]), {"action_reason": "replace_by_request"})
 	denials := replacement.deny with input as testdata.plan([rc])
 	some msg in denials
 	contains(msg, "replacement requested with -replace")

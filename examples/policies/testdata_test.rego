@@ -27,10 +27,23 @@ create(address, values) := {
 	},
 }
 
-# A change with other actions and after_unknown, from create().
-with_change(rc, actions, after_unknown, extra) := object.union(rc, {"change": object.union(
-	object.union(rc.change, {"actions": actions, "after_unknown": after_unknown}),
-	extra,
-)})
+# rc with these fields of its change replaced (object.union would merge
+# nested objects, not replace them).
+with_change_fields(rc, fields) := object.union(
+	object.remove(rc, ["change"]),
+	{"change": object.union(object.remove(rc.change, object.keys(fields)), fields)},
+)
+
+# rc with other actions and after_unknown, and extra change fields.
+with_change(rc, actions, after_unknown, extra) := with_change_fields(
+	rc,
+	object.union({"actions": actions, "after_unknown": after_unknown}, extra),
+)
+
+# rc without these planned values (unknown until apply, or never set).
+without_after(rc, names) := with_change_fields(rc, {"after": object.remove(rc.change.after, names)})
+
+# rc without these fields of its change.
+without_change(rc, names) := object.union(object.remove(rc, ["change"]), {"change": object.remove(rc.change, names)})
 
 plan(changes) := {"format_version": "1.2", "resource_changes": changes}
