@@ -82,11 +82,15 @@ func writeFile(t testing.TB, path, content string) {
 // writeRequest writes a request file as a compliance team would commit it.
 func writeRequest(t testing.TB, dir string, request map[string]any) {
 	t.Helper()
+	ticket, ok := request["ticket"].(string)
+	if !ok {
+		t.Fatalf("request without a ticket: %v", request)
+	}
 	data, err := json.MarshalIndent(request, "", "  ")
 	if err != nil {
 		t.Fatal(err)
 	}
-	writeFile(t, filepath.Join(dir, "requests", request["ticket"].(string)+".json"), string(data)+"\n")
+	writeFile(t, filepath.Join(dir, "requests", ticket+".json"), string(data)+"\n")
 }
 
 // pipeline is one working copy of the example pipeline, driven by the real
