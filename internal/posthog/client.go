@@ -33,6 +33,10 @@ type Config struct {
 	// RateLimits paces requests per PostHog throttle class (see
 	// ratelimit.go); the zero value paces to PostHog Cloud's limits.
 	RateLimits RateLimits
+	// PacingJournalDir is where the pacing history is shared with later
+	// clients of the same host and key, in other processes (see
+	// pacing_journal.go); empty turns the journal off.
+	PacingJournalDir string
 }
 
 // Client calls the PostHog persons API. It is safe for concurrent use.
@@ -49,6 +53,7 @@ type Client struct {
 	now        func() time.Time
 	rand       func() float64
 	pacers     map[RateClass]*pacer // nil entry: class not paced
+	journal    *pacingJournal       // nil: history not shared
 }
 
 const (
@@ -99,6 +104,7 @@ func NewClient(cfg Config) (*Client, error) {
 		rand:       rand.Float64,
 		pacers:     newPacers(cfg.RateLimits),
 	}
+	c.journal = openPacingJournal(cfg.PacingJournalDir, u.String(), cfg.APIKey, c.pacers, time.Now)
 	if c.timeout <= 0 {
 		c.timeout = defaultRequestTimeout
 	}

@@ -350,13 +350,21 @@ func (c *Client) pace(ctx context.Context, class RateClass) (func(), error) {
 	if p == nil {
 		return func() {}, nil
 	}
-	return p.acquire(ctx)
+	release, err := p.acquire(ctx)
+	if err != nil || c.journal == nil {
+		return release, err
+	}
+	return func() {
+		release()
+		c.journal.save(class)
+	}, nil
 }
 
 // throttled blocks class after PostHog answered 429 and asked to wait d.
 func (c *Client) throttled(class RateClass, d time.Duration) {
 	if p := c.pacers[class]; p != nil && d > 0 {
 		p.block(p.now().Add(d))
+		c.journal.save(class)
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -37,6 +38,9 @@ const (
 	// envRateLimitScale divides every pacing window (testing and benchmarks
 	// against the emulator's -rate-limit-scale only).
 	envRateLimitScale = "POSTHOG_RATE_LIMIT_SCALE"
+	// envPacingJournalDir moves the pacing journal (see pacingJournalDir);
+	// "off" turns it off.
+	envPacingJournalDir = "POSTHOG_RATE_LIMIT_JOURNAL_DIR"
 )
 
 var _ provider.Provider = &PosthogProvider{}
@@ -121,7 +125,10 @@ func (p *PosthogProvider) Schema(_ context.Context, _ provider.SchemaRequest, re
 					"API keys, so that large runs wait for free slots instead of being throttled (429): deletions " +
 					"480 per minute and 4800 per hour, other persons requests 240 per minute, Query API requests " +
 					"240 per minute and 2400 per hour. Pacing is per provider configuration; throttling caused by " +
-					"other users of the same key is still retried. Set to `false` for self-hosted instances " +
+					"other users of the same key is still retried. So that an apply does not spend the budget its plan " +
+					"already used, the provider keeps the times of its recent calls (timestamps only, in a file named by " +
+					"a hash of host and key) in `terraform-provider-posthog` under the user's cache directory, or in the " +
+					"directory named by the `" + envPacingJournalDir + "` environment variable (`off` turns this off). Set to `false` for self-hosted instances " +
 					"without rate limits. Defaults to `true`. For testing against an emulator whose windows are " +
 					"shortened, the `" + envRateLimitScale + "` environment variable (a number F, default 1) " +
 					"divides every window by F; it is not meant for use against PostHog.",
@@ -152,12 +159,13 @@ func (p *PosthogProvider) Configure(ctx context.Context, req provider.ConfigureR
 	}
 
 	client, err := posthog.NewClient(posthog.Config{
-		Host:           settings.host,
-		APIKey:         settings.apiKey,
-		MaxRetries:     settings.maxRetries,
-		RequestTimeout: settings.requestTimeout,
-		RateLimits:     settings.rateLimits,
-		UserAgent:      "terraform-provider-posthog/" + p.version,
+		Host:             settings.host,
+		APIKey:           settings.apiKey,
+		MaxRetries:       settings.maxRetries,
+		RequestTimeout:   settings.requestTimeout,
+		RateLimits:       settings.rateLimits,
+		PacingJournalDir: settings.journalDir,
+		UserAgent:        "terraform-provider-posthog/" + p.version,
 	})
 	if err != nil {
 		resp.Diagnostics.AddError("Invalid PostHog client configuration", err.Error())
@@ -194,6 +202,7 @@ type providerSettings struct {
 	maxRetries     int
 	requestTimeout time.Duration
 	rateLimits     posthog.RateLimits
+	journalDir     string
 }
 
 // resolveSettings merges configuration with the environment (configuration
@@ -243,6 +252,7 @@ func resolveSettings(config providerModel, lookupEnv func(string) (string, bool)
 		settings.requestTimeout = d
 	}
 
+	settings.journalDir = pacingJournalDir(lookupEnv)
 	if !config.RateLimits.IsNull() && !config.RateLimits.ValueBool() {
 		settings.rateLimits = posthog.RateLimits{Disabled: true}
 	} else if raw, ok := lookupEnv(envRateLimitScale); ok && strings.TrimSpace(raw) != "" {
@@ -305,4 +315,23 @@ func parseProjectID(raw string) (int64, error) {
 			"/project/<id>/ in PostHog's URLs), got %q", raw)
 	}
 	return id, nil
+}
+
+// pacingJournalDir is where the client shares its pacing history with the
+// provider processes of later Terraform commands (the apply after a plan):
+// $POSTHOG_RATE_LIMIT_JOURNAL_DIR, or terraform-provider-posthog in the
+// user's cache directory; "" (no journal) for "off" or without a cache
+// directory.
+func pacingJournalDir(lookupEnv func(string) (string, bool)) string {
+	if raw, ok := lookupEnv(envPacingJournalDir); ok && strings.TrimSpace(raw) != "" {
+		if strings.TrimSpace(raw) == "off" {
+			return ""
+		}
+		return raw
+	}
+	cache, err := os.UserCacheDir()
+	if err != nil {
+		return ""
+	}
+	return filepath.Join(cache, "terraform-provider-posthog")
 }

@@ -33,13 +33,19 @@ type sharedLookups struct {
 }
 
 const (
-	// lookupWindow is how long a lookup waits for other callers to join its
-	// batch. Terraform starts the next instances' calls as soon as earlier
-	// ones return, but spread over tens of milliseconds: with 300 instances
-	// at -parallelism=10, a 15 ms window gave 78 calls and 50 ms gave 41
-	// (30 is the floor, one per wave of 10). 50 ms is small next to one API
-	// call to PostHog Cloud.
+	// lookupWindow is how long a batch stays open after the last caller
+	// joined it. Terraform starts the next instances' calls as soon as
+	// earlier ones return, but spread over tens of milliseconds, and while a
+	// batch is open its callers hold Terraform's -parallelism slots: once
+	// every slot waits, nobody else can join, the window passes and the batch
+	// goes. A window counted from the first caller instead cut each wave of
+	// callers into several calls (537 calls for 2,000 instances at
+	// -parallelism=10, where 200 is the floor). 50 ms is small next to one
+	// API call to PostHog Cloud.
 	lookupWindow = 50 * time.Millisecond
+	// lookupMaxWait bounds how long a batch stays open while callers keep
+	// trickling in.
+	lookupMaxWait = 8 * lookupWindow
 	// statusTTL bounds how long one deletion_status listing is served.
 	// Rows change when PostHog's weekly job verifies them, or when somebody
 	// queues a deletion; this process's own deletions bypass the listing
@@ -58,8 +64,8 @@ const (
 
 func newSharedLookups() *sharedLookups {
 	return &sharedLookups{
-		byDistinctID: newCoalescer(lookupWindow, posthog.MaxBatchLookup),
-		byUUID:       newCoalescer(lookupWindow, posthog.MaxBatchLookup),
+		byDistinctID: newCoalescer(lookupWindow, lookupMaxWait, posthog.MaxBatchLookup),
+		byUUID:       newCoalescer(lookupWindow, lookupMaxWait, posthog.MaxBatchLookup),
 		status:       newStatusCache(statusTTL, statusPerPersonBudget, time.Now),
 	}
 }
@@ -85,12 +91,13 @@ func (s *sharedLookups) lookup(ctx context.Context, client *posthog.Client, proj
 type lookupFunc func(ctx context.Context, projectID int64, ids []string) (map[string]posthog.Person, error)
 
 // coalescer merges the lookups of concurrent callers into shared batches of
-// at most maxBatch ids per project. A batch is sent when it is full or when
-// window has passed since its first id; every caller waits for the batches
-// holding its ids. The call runs on a context that no single caller can
+// at most maxBatch ids per project. A batch is sent when it is full, when
+// window has passed since a caller last joined it, or when maxWait has passed
+// since it opened; every caller waits for the batches holding its ids. The call runs on a context that no single caller can
 // cancel; it is cancelled only when every caller waiting for it has gone.
 type coalescer struct {
 	window   time.Duration
+	maxWait  time.Duration
 	maxBatch int
 
 	mu   sync.Mutex
@@ -104,6 +111,7 @@ type batch struct {
 	base      context.Context // the first caller's values, without its cancellation
 	fetch     lookupFunc
 	timer     *time.Timer
+	deadline  time.Time // maxWait after the batch opened
 
 	// guarded by coalescer.mu
 	waiters int
@@ -115,8 +123,8 @@ type batch struct {
 	err    error
 }
 
-func newCoalescer(window time.Duration, maxBatch int) *coalescer {
-	return &coalescer{window: window, maxBatch: maxBatch, open: make(map[int64]*batch)}
+func newCoalescer(window, maxWait time.Duration, maxBatch int) *coalescer {
+	return &coalescer{window: window, maxWait: maxWait, maxBatch: maxBatch, open: make(map[int64]*batch)}
 }
 
 // lookup returns the persons of ids, keyed by id; unknown ids are absent.
@@ -151,6 +159,10 @@ func (c *coalescer) lookup(ctx context.Context, projectID int64, ids []string, f
 			c.sendLocked(b)
 		}
 	}
+	if b := mine[len(mine)-1]; !b.sent {
+		// This caller joined: keep the batch open for the next one.
+		b.timer.Reset(min(c.window, time.Until(b.deadline)))
+	}
 	c.mu.Unlock()
 
 	waited := 0
@@ -181,10 +193,11 @@ func (c *coalescer) newBatchLocked(ctx context.Context, projectID int64, fetch l
 		index:     make(map[string]struct{}),
 		base:      context.WithoutCancel(ctx),
 		fetch:     fetch,
+		deadline:  time.Now().Add(c.maxWait),
 		done:      make(chan struct{}),
 	}
 	c.open[projectID] = b
-	b.timer = time.AfterFunc(c.window, func() {
+	b.timer = time.AfterFunc(min(c.window, c.maxWait), func() {
 		c.mu.Lock()
 		defer c.mu.Unlock()
 		if !b.sent {

@@ -63,7 +63,7 @@ func (f *fakeBatch) callCount() int {
 
 func TestCoalescer_MergesConcurrentCallers(t *testing.T) {
 	f := &fakeBatch{}
-	c := newCoalescer(50*time.Millisecond, 200)
+	c := newCoalescer(50*time.Millisecond, 50*time.Millisecond, 200)
 	const callers = 50
 	var wg sync.WaitGroup
 	errs := make([]error, callers)
@@ -104,7 +104,7 @@ func TestCoalescer_MergesConcurrentCallers(t *testing.T) {
 func TestCoalescer_FlushesAtBatchSize(t *testing.T) {
 	f := &fakeBatch{}
 	// A window far longer than the test: only full batches may be sent early.
-	c := newCoalescer(time.Hour, 200)
+	c := newCoalescer(time.Hour, time.Hour, 200)
 	ids := make([]string, 400)
 	for i := range ids {
 		ids[i] = fmt.Sprintf("id-%d", i)
@@ -131,7 +131,7 @@ func TestCoalescer_FlushesAtBatchSize(t *testing.T) {
 
 	// Any batch size: 7 ids in batches of 3.
 	f3 := &fakeBatch{}
-	if got, err := newCoalescer(20*time.Millisecond, 3).lookup(t.Context(), 1, ids[:7], f3.fetch); err != nil || len(got) != 7 {
+	if got, err := newCoalescer(20*time.Millisecond, 20*time.Millisecond, 3).lookup(t.Context(), 1, ids[:7], f3.fetch); err != nil || len(got) != 7 {
 		t.Fatalf("7 ids: %d persons, %v", len(got), err)
 	}
 	if n := f3.callCount(); n != 3 || len(f3.calls[2]) != 1 {
@@ -140,7 +140,7 @@ func TestCoalescer_FlushesAtBatchSize(t *testing.T) {
 
 	// 201 ids: one full batch at once, the last id waits for the window.
 	f2 := &fakeBatch{}
-	c2 := newCoalescer(30*time.Millisecond, 200)
+	c2 := newCoalescer(30*time.Millisecond, 30*time.Millisecond, 200)
 	got, err := c2.lookup(t.Context(), 1, ids[:201], f2.fetch)
 	if err != nil || len(got) != 201 {
 		t.Fatalf("201 ids: %d persons, %v", len(got), err)
@@ -159,7 +159,7 @@ func TestCoalescer_SeparatesProjects(t *testing.T) {
 		seen[projectID] = append(seen[projectID], ids...)
 		return map[string]posthog.Person{}, nil
 	}
-	c := newCoalescer(20*time.Millisecond, 200)
+	c := newCoalescer(20*time.Millisecond, 20*time.Millisecond, 200)
 	var wg sync.WaitGroup
 	for _, p := range []int64{1, 2} {
 		wg.Add(1)
@@ -179,7 +179,7 @@ func TestCoalescer_SeparatesProjects(t *testing.T) {
 func TestCoalescer_ErrorReachesEveryCaller(t *testing.T) {
 	boom := &posthog.APIError{StatusCode: 404}
 	f := &fakeBatch{err: boom}
-	c := newCoalescer(30*time.Millisecond, 200)
+	c := newCoalescer(30*time.Millisecond, 30*time.Millisecond, 200)
 	var wg sync.WaitGroup
 	var failed atomic.Int32
 	for i := range 5 {
@@ -208,7 +208,7 @@ func TestCoalescer_ErrorReachesEveryCaller(t *testing.T) {
 
 func TestCoalescer_CancelOfOneCallerSparesTheOthers(t *testing.T) {
 	f := &fakeBatch{release: make(chan struct{}), started: make(chan struct{}, 1)}
-	c := newCoalescer(20*time.Millisecond, 200)
+	c := newCoalescer(20*time.Millisecond, 20*time.Millisecond, 200)
 
 	cancelled, cancel := context.WithCancel(t.Context())
 	firstErr := make(chan error, 1)
@@ -243,7 +243,7 @@ func TestCoalescer_CancelOfOneCallerSparesTheOthers(t *testing.T) {
 
 func TestCoalescer_CallIsCancelledWhenEveryCallerHasGone(t *testing.T) {
 	f := &fakeBatch{release: make(chan struct{}), started: make(chan struct{}, 1)}
-	c := newCoalescer(time.Millisecond, 200)
+	c := newCoalescer(time.Millisecond, time.Millisecond, 200)
 	ctx, cancel := context.WithCancel(t.Context())
 	errc := make(chan error, 1)
 	go func() {
@@ -275,7 +275,7 @@ func TestCoalescer_CallIsCancelledWhenEveryCallerHasGone(t *testing.T) {
 
 func TestCoalescer_LateCallerStartsANewBatch(t *testing.T) {
 	f := &fakeBatch{release: make(chan struct{}), started: make(chan struct{}, 2)}
-	c := newCoalescer(5*time.Millisecond, 200)
+	c := newCoalescer(5*time.Millisecond, 5*time.Millisecond, 200)
 	first := make(chan error, 1)
 	go func() {
 		_, err := c.lookup(t.Context(), 1, []string{"a"}, f.fetch)
@@ -401,5 +401,41 @@ func TestStatusCache_ErrorIsNotCached(t *testing.T) {
 	fail = false
 	if _, err := c.rows(t.Context(), 1, []string{"a"}, list, direct); err != nil {
 		t.Fatalf("second read: %v", err)
+	}
+}
+
+// Callers that arrive one after another, each within the window of the
+// previous one, share one call: the window counts from the last caller.
+func TestCoalescer_WindowRestartsForEachCaller(t *testing.T) {
+	f := &fakeBatch{}
+	c := newCoalescer(500*time.Millisecond, time.Minute, 200)
+	var wg sync.WaitGroup
+	for i := range 10 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := c.lookup(t.Context(), 1, []string{fmt.Sprintf("id-%d", i)}, f.fetch); err != nil {
+				t.Error(err)
+			}
+		}()
+		time.Sleep(10 * time.Millisecond)
+	}
+	wg.Wait()
+	if n := f.callCount(); n != 1 {
+		t.Fatalf("%d calls for 10 callers 10 ms apart with a 500 ms window, want 1", n)
+	}
+}
+
+// A batch goes after maxWait even while the window would keep it open.
+func TestCoalescer_MaxWaitBoundsTheWindow(t *testing.T) {
+	f := &fakeBatch{}
+	c := newCoalescer(time.Hour, 100*time.Millisecond, 200)
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	defer cancel()
+	if _, err := c.lookup(ctx, 1, []string{"alone"}, f.fetch); err != nil {
+		t.Fatalf("a lone caller was not served before maxWait passed: %v", err)
+	}
+	if n := f.callCount(); n != 1 {
+		t.Fatalf("%d calls, want 1", n)
 	}
 }
