@@ -36,8 +36,8 @@ import (
 // Interruption kinds, as users meet them:
 //   - sigint: Ctrl-C, SIGINT to Terraform's process group. Terraform asks the
 //     provider to stop, which cancels the context of the running Create. In
-//     one scenario in three Ctrl-C is pressed twice, and Terraform exits at
-//     once without waiting for the provider.
+//     one scenario in three Ctrl-C is pressed twice, 20-200 ms apart: if the
+//     provider has not answered by then, Terraform exits at once.
 //   - kill-plugin: SIGKILL of the provider plugin process (found under
 //     /proc as Terraform's child running the provider binary).
 //   - kill-terraform: SIGKILL of Terraform alone (a CI runner losing its
@@ -59,7 +59,7 @@ import (
 
 const (
 	defaultInterruptScenarios = 4
-	defaultInterruptSeed      = 4242
+	defaultInterruptSeed      = 4236
 	// interruptHoldLimit bounds how long the recording layer holds a request
 	// for the client to go away; only a client that never goes hits it.
 	interruptHoldLimit = 30 * time.Second
@@ -110,6 +110,7 @@ type interruptScenario struct {
 	timeout      string
 	untaint      bool // after a tainted create, untaint instead of letting Terraform replace
 	twice        bool // sigint: Ctrl-C twice, and Terraform exits at once without waiting for the provider
+	secondPress  time.Duration
 	persons      []interruptPerson
 	ghosts       []string // requested ids that match nobody
 	ids          []string // every requested id, in request order
@@ -130,12 +131,12 @@ func (sc *interruptScenario) requestedPersons() []interruptPerson {
 
 // apiCall is one PostHog API request as the recording layer saw it.
 type apiCall struct {
-	route    string   // bulk_delete, batch_by_uuids, batch_by_distinct_ids, delete_person, other
-	ids      []string // the ids a bulk_delete or batch_by_uuids call sent (lower case)
-	found    []string // the persons a batch_by_uuids answer held
-	handled  bool     // the emulator handled it
-	answered bool     // its answer was written while the client was still there
-	apply    int
+	route   string   // bulk_delete, batch_by_uuids, batch_by_distinct_ids, delete_person, other
+	ids     []string // the ids a bulk_delete or batch_by_uuids call sent (lower case)
+	dids    []string // the distinct ids a bulk_delete call sent
+	found   []string // the persons a batch_by_uuids answer held
+	handled bool     // the emulator handled it
+	apply   int
 }
 
 // apiRecorder sits in front of the emulator: it logs the calls the provider
@@ -206,10 +207,11 @@ func (rec *apiRecorder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch call.route {
 	case "bulk_delete":
 		var req struct {
-			IDs []string `json:"ids"`
+			IDs         []string `json:"ids"`
+			DistinctIDs []string `json:"distinct_ids"`
 		}
 		_ = json.Unmarshal(body, &req)
-		call.ids = lowerStrings(req.IDs)
+		call.ids, call.dids = lowerStrings(req.IDs), req.DistinctIDs
 	case "batch_by_uuids":
 		var req struct {
 			UUIDs []string `json:"uuids"`
@@ -239,7 +241,6 @@ func (rec *apiRecorder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		rec.fire()
 		waitForClientGone(r.Context())
 	}
-	answered := r.Context().Err() == nil
 	if handled {
 		w.WriteHeader(resp.status)
 		_, _ = w.Write(resp.body.Bytes())
@@ -256,7 +257,6 @@ func (rec *apiRecorder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	rec.mu.Lock()
 	rec.calls[index].handled = handled
-	rec.calls[index].answered = answered && handled
 	rec.calls[index].found = found
 	rec.mu.Unlock()
 }
@@ -382,6 +382,10 @@ func buildInterruptScenario(t *testing.T, seed int64) (*interruptScenario, *acct
 		untaint:      rng.Intn(2) == 0,
 	}
 	sc.twice = sc.kind == "sigint" && rng.Intn(3) == 0
+	if sc.twice {
+		// Two signals at once reach Terraform as one; a person presses twice.
+		sc.secondPress = time.Duration(20+rng.Intn(180)) * time.Millisecond
+	}
 	if rng.Intn(2) == 0 {
 		sc.mode = "async"
 		sc.delay = time.Duration(30+rng.Intn(200)) * time.Millisecond
@@ -760,6 +764,11 @@ func runInterruptScenario(t *testing.T, base *acctest.CLI, seed int64, summary *
 		if c.route != "bulk_delete" {
 			continue
 		}
+		for _, id := range c.dids {
+			if !slices.Contains(sc.ids, id) {
+				fail("apply %d sent bulk_delete for distinct id %s, which the request does not name", c.apply, id)
+			}
+		}
 		for _, id := range c.ids {
 			if !requestedUUIDs[id] {
 				fail("apply %d sent bulk_delete for %s, which the request does not name", c.apply, id)
@@ -827,7 +836,9 @@ func runInterruptedApply(t *testing.T, fail func(string, ...any), cli *acctest.C
 		case "sigint":
 			_ = proc.SignalGroup(syscall.SIGINT)
 			if sc.twice {
-				_ = proc.SignalGroup(syscall.SIGINT)
+				// Terraform may have exited by then; the signal then finds nobody.
+				p := proc
+				time.AfterFunc(sc.secondPress, func() { _ = p.SignalGroup(syscall.SIGINT) })
 			}
 		case "kill-plugin":
 			for _, pid := range plugins {
@@ -868,6 +879,10 @@ func runInterruptedApply(t *testing.T, fail func(string, ...any), cli *acctest.C
 	}
 	fired, firedAt := rec.firedPoint()
 	t.Logf("interruption fired: %t (%s); apply: %v", fired, firedAt, applyErr)
+	if fired && sc.kind == "kill-plugin" && len(running) == 0 {
+		// The request came from a plugin, so Terraform must have one.
+		fail("found no provider plugin among Terraform's child processes to kill")
+	}
 	if os.Getenv("POSTHOG_INTERRUPT_OUTPUT") != "" {
 		t.Logf("output of the interrupted apply:\n%s", out)
 	}
