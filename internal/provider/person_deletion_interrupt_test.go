@@ -42,7 +42,13 @@ import (
 //     /proc as Terraform's child running the provider binary).
 //   - kill-terraform: SIGKILL of Terraform alone (a CI runner losing its
 //     job, kill -9); the plugin is orphaned.
-//   - timeout: a short timeouts { create } expires inside Create.
+//   - timeout: a short timeouts { create, update } (1-2 s) expires inside
+//     Create or Update.
+//
+// One scenario in three interrupts the next apply too. Recovery then
+// follows the provider's documentation: raise the timeout, untaint a
+// tainted record in half of the scenarios (else Terraform replaces it) and
+// apply, which must finish the request and leave an empty plan.
 //
 // The point is a request of the interrupted apply, seen by a recording
 // layer in front of the emulator: a person lookup before any deletion, a
