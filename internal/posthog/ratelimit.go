@@ -293,6 +293,7 @@ func (e *errPacingPastDeadline) Error() string {
 // the returned function once the call has ended. It honours ctx.
 func (p *pacer) acquire(ctx context.Context) (func(), error) {
 	start := p.now()
+	announced := false
 	for {
 		p.mu.Lock()
 		now := p.now()
@@ -321,6 +322,14 @@ func (p *pacer) acquire(ctx context.Context) (func(), error) {
 			d := at.Sub(now)
 			if dl, has := ctx.Deadline(); has && now.Add(d).After(dl) {
 				return nil, &errPacingPastDeadline{class: p.class, wait: d, rem: dl.Sub(now)}
+			}
+			if d > longPacingWait && !announced {
+				// Say so before a long wait: an apply that stops for a
+				// minute should not look hung to whoever watches it.
+				announced = true
+				tflog.Info(ctx, "Waiting for PostHog's rate limit", map[string]any{
+					"rate_class": string(p.class), "wait": d.Round(time.Millisecond).String(),
+				})
 			}
 			timer = time.NewTimer(d)
 			fire = timer.C

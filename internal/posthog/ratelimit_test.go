@@ -456,3 +456,42 @@ func TestParseRateLimitScale(t *testing.T) {
 		}
 	}
 }
+
+// A long pacing wait is announced at info level before it starts, with its
+// class and length.
+func TestPacingAnnouncesLongWaits(t *testing.T) {
+	var buf bytes.Buffer
+	ctx := tflogtest.RootLogger(context.Background(), &buf)
+	p := newPacer(RateClassDelete, []RateWindow{{1, 1500 * time.Millisecond}}, time.Now)
+	release, err := p.acquire(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	release()
+	release, err = p.acquire(ctx) // waits ~1.5 s for the window
+	if err != nil {
+		t.Fatal(err)
+	}
+	release()
+	entries, err := tflogtest.MultilineJSONDecode(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var announce, done int
+	for _, e := range entries {
+		switch e["@message"] {
+		case "Waiting for PostHog's rate limit":
+			announce++
+			if e["@level"] != "info" || e["rate_class"] != "delete" || e["wait"] == "" {
+				t.Errorf("announcement: %v", e)
+			}
+		case "Waited for PostHog's rate limit":
+			if e["@level"] == "info" {
+				done++
+			}
+		}
+	}
+	if announce != 1 || done != 1 {
+		t.Fatalf("%d announcements and %d completions logged, want 1 and 1: %v", announce, done, entries)
+	}
+}
