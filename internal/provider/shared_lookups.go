@@ -33,19 +33,23 @@ type sharedLookups struct {
 }
 
 const (
-	// lookupWindow is how long a batch stays open after the last caller
-	// joined it. Terraform starts the next instances' calls as soon as
-	// earlier ones return, but spread over tens of milliseconds, and while a
-	// batch is open its callers hold Terraform's -parallelism slots: once
-	// every slot waits, nobody else can join, the window passes and the batch
-	// goes. A window counted from the first caller instead cut each wave of
-	// callers into several calls (537 calls for 2,000 instances at
-	// -parallelism=10, where 200 is the floor). 50 ms is small next to one
-	// API call to PostHog Cloud.
-	lookupWindow = 50 * time.Millisecond
+	// lookupWindow is the least time a batch stays open after the last
+	// caller joined it. Terraform starts the next instances' calls as soon
+	// as earlier ones return, one after another: with thousands of instances
+	// its own work spaces them 20-60 ms apart. While a batch is open its
+	// callers hold Terraform's -parallelism slots, so once every slot waits
+	// nobody else can join, the window passes and the batch goes. A fixed
+	// window counted from the first caller cut each wave of callers into
+	// several calls (537 calls for 2,000 instances at -parallelism=10, where
+	// 200 is the floor), so the window restarts for every caller and
+	// stretches to 3 times the recent spacing of callers, up to
+	// lookupMaxQuiet. Tens of milliseconds are small next to one API call
+	// to PostHog Cloud, and next to the rate-limit budget a call costs.
+	lookupWindow   = 50 * time.Millisecond
+	lookupMaxQuiet = 250 * time.Millisecond
 	// lookupMaxWait bounds how long a batch stays open while callers keep
-	// trickling in.
-	lookupMaxWait = 8 * lookupWindow
+	// coming.
+	lookupMaxWait = 2 * time.Second
 	// statusTTL bounds how long one deletion_status listing is served.
 	// Rows change when PostHog's weekly job verifies them, or when somebody
 	// queues a deletion; this process's own deletions bypass the listing
@@ -96,12 +100,15 @@ type lookupFunc func(ctx context.Context, projectID int64, ids []string) (map[st
 // since it opened; every caller waits for the batches holding its ids. The call runs on a context that no single caller can
 // cancel; it is cancelled only when every caller waiting for it has gone.
 type coalescer struct {
-	window   time.Duration
+	window   time.Duration // the least quiet time before a batch goes
+	maxQuiet time.Duration // the most
 	maxWait  time.Duration
 	maxBatch int
 
-	mu   sync.Mutex
-	open map[int64]*batch // the batch of each project that still takes ids
+	mu       sync.Mutex
+	open     map[int64]*batch // the batch of each project that still takes ids
+	lastJoin time.Time        // when the last caller arrived
+	spacing  time.Duration    // moving average of the time between callers
 }
 
 type batch struct {
@@ -124,7 +131,21 @@ type batch struct {
 }
 
 func newCoalescer(window, maxWait time.Duration, maxBatch int) *coalescer {
-	return &coalescer{window: window, maxWait: maxWait, maxBatch: maxBatch, open: make(map[int64]*batch)}
+	return &coalescer{window: window, maxQuiet: max(window, lookupMaxQuiet), maxWait: maxWait, maxBatch: maxBatch, open: make(map[int64]*batch)}
+}
+
+// quietLocked records a caller arriving at now and returns how long a batch
+// waits for the next one: 3 times the recent spacing of callers, within
+// [window, maxQuiet]. Gaps longer than maxQuiet are pauses between runs, not
+// spacing, and are ignored.
+func (c *coalescer) quietLocked(now time.Time) time.Duration {
+	if !c.lastJoin.IsZero() {
+		if gap := now.Sub(c.lastJoin); gap >= 0 && gap <= c.maxQuiet {
+			c.spacing = (3*c.spacing + gap) / 4
+		}
+	}
+	c.lastJoin = now
+	return min(max(3*c.spacing, c.window), c.maxQuiet)
 }
 
 // lookup returns the persons of ids, keyed by id; unknown ids are absent.
@@ -159,9 +180,10 @@ func (c *coalescer) lookup(ctx context.Context, projectID int64, ids []string, f
 			c.sendLocked(b)
 		}
 	}
+	quiet := c.quietLocked(time.Now())
 	if b := mine[len(mine)-1]; !b.sent {
 		// This caller joined: keep the batch open for the next one.
-		b.timer.Reset(min(c.window, time.Until(b.deadline)))
+		b.timer.Reset(min(quiet, time.Until(b.deadline)))
 	}
 	c.mu.Unlock()
 

@@ -439,3 +439,27 @@ func TestCoalescer_MaxWaitBoundsTheWindow(t *testing.T) {
 		t.Fatalf("%d calls, want 1", n)
 	}
 }
+
+// Callers spaced wider than the least window still share calls once the
+// coalescer has seen their spacing: the window stretches to three times it.
+func TestCoalescer_WindowFollowsCallerSpacing(t *testing.T) {
+	f := &fakeBatch{}
+	c := newCoalescer(20*time.Millisecond, time.Minute, 200)
+	var wg sync.WaitGroup
+	const callers = 16
+	for i := range callers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := c.lookup(t.Context(), 1, []string{fmt.Sprintf("id-%d", i)}, f.fetch); err != nil {
+				t.Error(err)
+			}
+		}()
+		time.Sleep(60 * time.Millisecond)
+	}
+	wg.Wait()
+	// A fixed 20 ms window would send one call per caller.
+	if n := f.callCount(); n > callers/2 {
+		t.Fatalf("%d calls for %d callers 60 ms apart, want at most %d", n, callers, callers/2)
+	}
+}
