@@ -42,6 +42,10 @@ func NewCLI(t testing.TB) *CLI {
 		t.Fatalf("building the provider: %v\n%s", err, out)
 	}
 	cliConfig := filepath.Join(t.TempDir(), "terraform.rc")
+	// The short address, with no host, is resolved against the engine's own
+	// registry (registry.terraform.io for Terraform, registry.opentofu.org
+	// for OpenTofu) both here and in WriteConfig's required_providers, so the
+	// override applies under every engine of make testacc-matrix.
 	rc := fmt.Sprintf("provider_installation {\n  dev_overrides {\n    %q = %q\n  }\n  direct {}\n}\n",
 		"posthog-persons/posthog", binDir)
 	if err := os.WriteFile(cliConfig, []byte(rc), 0o600); err != nil {
