@@ -6,6 +6,8 @@ import (
 	"context"
 	"flag"
 	"log"
+	"os"
+	"runtime/debug"
 
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 
@@ -19,14 +21,28 @@ var version = "dev"
 // registry both use it.
 const registryAddress = "registry.terraform.io/posthog-persons/posthog"
 
+// defaultMemoryLimit is the provider's soft memory limit unless GOMEMLIMIT
+// says otherwise. A plan or apply of thousands of resources makes a lot of
+// short-lived garbage, and with the default GC pacing the heap grew to twice
+// what was live: 307 MB peak RSS for 2,000 resources at -parallelism=50,
+// and 190 MB for the same CPU time with a soft limit of 180 MiB. Terraform
+// runs the provider beside itself and other plugins, so it should not hold
+// memory it does not need. It is a soft limit: a larger live heap still gets
+// the memory it needs.
+const defaultMemoryLimit = 200 << 20
+
 func main() {
-	var debug bool
-	flag.BoolVar(&debug, "debug", false, "set to true to run the provider with support for debuggers like delve")
+	if _, set := os.LookupEnv("GOMEMLIMIT"); !set {
+		debug.SetMemoryLimit(defaultMemoryLimit)
+	}
+
+	var debugMode bool
+	flag.BoolVar(&debugMode, "debug", false, "set to true to run the provider with support for debuggers like delve")
 	flag.Parse()
 
 	err := providerserver.Serve(context.Background(), provider.New(version), providerserver.ServeOpts{
 		Address: registryAddress,
-		Debug:   debug,
+		Debug:   debugMode,
 	})
 	if err != nil {
 		log.Fatal(err.Error())
