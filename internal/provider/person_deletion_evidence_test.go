@@ -404,25 +404,7 @@ func TestAccPersonDeletion_EvidenceFailedApply(t *testing.T) {
 	if out, err := cli.Run("apply", "-auto-approve"); err == nil {
 		t.Fatalf("apply succeeded although bob cannot be deleted:\n%s", out)
 	}
-	out, err := cli.Run("show", "-json")
-	if err != nil {
-		t.Fatalf("terraform show: %v\n%s", err, out)
-	}
-	var shown struct {
-		Values struct {
-			RootModule struct {
-				Resources []struct {
-					Address string         `json:"address"`
-					Tainted bool           `json:"tainted"`
-					Values  map[string]any `json:"values"`
-				} `json:"resources"`
-			} `json:"root_module"`
-		} `json:"values"`
-	}
-	if err := json.Unmarshal([]byte(out), &shown); err != nil || len(shown.Values.RootModule.Resources) != 1 {
-		t.Fatalf("terraform show -json: %v\n%s", err, out)
-	}
-	raw, _ := shown.Values.RootModule.Resources[0].Values["evidence"].(string)
+	raw, _ := resourceValues(t, cli)["evidence"].(string)
 	var doc evidenceDoc
 	if err := json.Unmarshal([]byte(raw), &doc); err != nil {
 		t.Fatalf("evidence after a failed apply: %v: %q", err, raw)
