@@ -34,7 +34,7 @@ type sharedLookups struct {
 
 const (
 	// lookupWindow is the least time a batch stays open after the last
-	// caller joined it. Terraform starts the next instances' calls as soon
+	// caller joined it, and the whole wait of a lone caller. Terraform starts the next instances' calls as soon
 	// as earlier ones return, one after another: with thousands of instances
 	// its own work spaces them 20-60 ms apart. While a batch is open its
 	// callers hold Terraform's -parallelism slots, so once every slot waits
@@ -45,7 +45,7 @@ const (
 	// stretches to 3 times the recent spacing of callers, up to
 	// lookupMaxQuiet. Tens of milliseconds are small next to one API call
 	// to PostHog Cloud, and next to the rate-limit budget a call costs.
-	lookupWindow   = 50 * time.Millisecond
+	lookupWindow   = 60 * time.Millisecond
 	lookupMaxQuiet = 250 * time.Millisecond
 	// lookupMaxWait bounds how long a batch stays open while callers keep
 	// coming.
@@ -136,10 +136,12 @@ func newCoalescer(window, maxWait time.Duration, maxBatch int) *coalescer {
 
 // quietLocked records a caller arriving at now and returns how long a batch
 // waits for the next one: 3 times the recent spacing of callers, within
-// [window, maxQuiet]. Gaps longer than maxQuiet are pauses between runs, not
-// spacing, and are ignored.
-func (c *coalescer) quietLocked(now time.Time) time.Duration {
-	if !c.lastJoin.IsZero() {
+// [window, maxQuiet]. Only a caller that joins a batch others wait for
+// measures spacing: the gaps between one caller's own successive lookups
+// (a single resource's plan and apply) say nothing about concurrency and
+// must not make it wait longer. Gaps longer than maxQuiet are ignored too.
+func (c *coalescer) quietLocked(now time.Time, joinedOthers bool) time.Duration {
+	if joinedOthers && !c.lastJoin.IsZero() {
 		if gap := now.Sub(c.lastJoin); gap >= 0 && gap <= c.maxQuiet {
 			c.spacing = (3*c.spacing + gap) / 4
 		}
@@ -160,6 +162,7 @@ func (c *coalescer) lookup(ctx context.Context, projectID int64, ids []string, f
 		mine  []*batch
 		idsIn [][]string
 	)
+	joinedOthers := c.open[projectID] != nil && c.open[projectID].waiters > 0
 	for _, id := range ids {
 		b := c.open[projectID]
 		if b == nil {
@@ -180,7 +183,7 @@ func (c *coalescer) lookup(ctx context.Context, projectID int64, ids []string, f
 			c.sendLocked(b)
 		}
 	}
-	quiet := c.quietLocked(time.Now())
+	quiet := c.quietLocked(time.Now(), joinedOthers)
 	if b := mine[len(mine)-1]; !b.sent {
 		// This caller joined: keep the batch open for the next one.
 		b.timer.Reset(min(quiet, time.Until(b.deadline)))

@@ -440,11 +440,12 @@ func TestCoalescer_MaxWaitBoundsTheWindow(t *testing.T) {
 	}
 }
 
-// Callers spaced wider than the least window still share calls once the
-// coalescer has seen their spacing: the window stretches to three times it.
+// Callers whose spacing the coalescer has seen keep sharing calls when later
+// ones come further apart than the least window: the window stretches to
+// three times the spacing of callers that joined others.
 func TestCoalescer_WindowFollowsCallerSpacing(t *testing.T) {
 	f := &fakeBatch{}
-	c := newCoalescer(20*time.Millisecond, time.Minute, 200)
+	c := newCoalescer(40*time.Millisecond, time.Minute, 200)
 	var wg sync.WaitGroup
 	const callers = 16
 	for i := range callers {
@@ -455,11 +456,35 @@ func TestCoalescer_WindowFollowsCallerSpacing(t *testing.T) {
 				t.Error(err)
 			}
 		}()
-		time.Sleep(60 * time.Millisecond)
+		// The first half come 25 ms apart and join each other; the second
+		// half 60 ms apart, past the 40 ms least window.
+		if i < callers/2 {
+			time.Sleep(25 * time.Millisecond)
+		} else {
+			time.Sleep(60 * time.Millisecond)
+		}
 	}
 	wg.Wait()
-	// A fixed 20 ms window would send one call per caller.
-	if n := f.callCount(); n > callers/2 {
-		t.Fatalf("%d calls for %d callers 60 ms apart, want at most %d", n, callers, callers/2)
+	// A fixed 40 ms window would send one call per caller of the second half.
+	if n := f.callCount(); n > callers/4 {
+		t.Fatalf("%d calls for %d callers, want at most %d", n, callers, callers/4)
+	}
+}
+
+// One caller's successive lookups (a lone resource's plan, apply and
+// verification) do not stretch the window: only callers that join others do.
+func TestCoalescer_LoneCallerKeepsTheLeastWindow(t *testing.T) {
+	f := &fakeBatch{}
+	c := newCoalescer(20*time.Millisecond, time.Minute, 200)
+	for i := range 5 {
+		if _, err := c.lookup(t.Context(), 1, []string{fmt.Sprintf("id-%d", i)}, f.fetch); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(60 * time.Millisecond)
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.spacing != 0 {
+		t.Fatalf("a lone caller's lookups set the spacing to %s", c.spacing)
 	}
 }
