@@ -124,11 +124,12 @@ func refreshEvidence(m *personDeletionModel, request deletionRequest, record evi
 	record.ResourceID = m.ID.ValueString()
 	record.ProjectID = m.ProjectID.ValueString()
 	record.Reason = optionalString(m.Reason)
+	requestedCount, requestedDigest := requestedSummary(*m, request)
 	record.Request = evidenceRequest{
 		Form:             "list",
 		IDKind:           request.idKind(),
-		RequestedCount:   len(request.ids),
-		RequestedDigest:  requestDigest(request),
+		RequestedCount:   requestedCount,
+		RequestedDigest:  requestedDigest,
 		DeleteEvents:     request.deleteEvents,
 		DeleteRecordings: request.deleteRecordings,
 		KeepPerson:       request.keepPerson,
@@ -167,13 +168,14 @@ func refreshEvidence(m *personDeletionModel, request deletionRequest, record evi
 
 // newApplyEvidence describes one apply from its outcome.
 func newApplyEvidence(m personDeletionModel, request deletionRequest, started time.Time, outcome deletionOutcome, runErr error) evidenceApply {
+	requestedCount, requestedDigest := requestedSummary(m, request)
 	entry := evidenceApply{
 		Reason:          optionalString(m.Reason),
 		StartedAt:       started.UTC().Format(time.RFC3339),
 		FinishedAt:      time.Now().UTC().Format(time.RFC3339),
 		Outcome:         applyCompleted,
-		RequestedCount:  len(request.ids),
-		RequestedDigest: requestDigest(request),
+		RequestedCount:  requestedCount,
+		RequestedDigest: requestedDigest,
 		PersonsMatched:  len(outcome.matchedPersons),
 		PersonsDeleted:  len(outcome.deleted),
 		PostHog:         outcome.answers,
@@ -193,6 +195,17 @@ func newApplyEvidence(m personDeletionModel, request deletionRequest, started ti
 		entry.DeletedPersonUUIDs = nonNil(mergeSorted(nil, outcome.deleted))
 	}
 	return entry
+}
+
+// requestedSummary returns requested_count and requested_digest as the plan
+// (or refresh) already computed them with setRequested; hashing 100,000 ids
+// again for the record would repeat that work. It computes them only when
+// the model does not hold them.
+func requestedSummary(m personDeletionModel, request deletionRequest) (int, string) {
+	if m.RequestedCount.IsNull() || m.RequestedCount.IsUnknown() || m.RequestedDigest.IsNull() || m.RequestedDigest.IsUnknown() {
+		return len(request.ids), requestDigest(request)
+	}
+	return int(m.RequestedCount.ValueInt64()), m.RequestedDigest.ValueString()
 }
 
 func encodeEvidence(record evidenceRecord) string {
