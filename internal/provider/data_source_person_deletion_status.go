@@ -10,6 +10,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
+	"github.com/posthog-persons/terraform-provider-posthog/internal/deletion"
 	"github.com/posthog-persons/terraform-provider-posthog/internal/posthog"
 )
 
@@ -111,9 +112,9 @@ func (d *personDeletionStatusDataSource) Read(ctx context.Context, req datasourc
 	var pending, completed int64
 	for i, row := range rows {
 		switch row.Status {
-		case eventsPending:
+		case deletion.EventsPending:
 			pending++
-		case eventsCompleted:
+		case deletion.EventsCompleted:
 			completed++
 		}
 		verified := types.StringNull()

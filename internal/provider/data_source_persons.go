@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/datasourcevalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/listvalidator"
@@ -161,21 +160,7 @@ func (d *personsDataSource) Read(ctx context.Context, req datasource.ReadRequest
 	if byUUID {
 		ids = stringList(model.UUIDs)
 	}
-	key := func(id string) string { return id }
-	var (
-		found map[string]posthog.Person
-		err   error
-	)
-	if byUUID {
-		key = strings.ToLower
-		keys := make([]string, len(ids))
-		for i, id := range ids {
-			keys[i] = key(id)
-		}
-		found, err = d.data.client.BatchByUUIDs(ctx, projectID, keys)
-	} else {
-		found, err = d.data.client.BatchByDistinctIDs(ctx, projectID, ids)
-	}
+	found, err := d.data.lookups.Resolve(ctx, projectID, byUUID, ids)
 	if err != nil {
 		resp.Diagnostics.AddError("Unable to look up persons", err.Error())
 		return
@@ -185,8 +170,8 @@ func (d *personsDataSource) Read(ctx context.Context, req datasource.ReadRequest
 	personUUIDs := make(map[string]attr.Value)
 	var unmatched []string
 	for _, id := range ids {
-		person, ok := found[key(id)]
-		if !ok || person.UUID == "" {
+		person, ok := found[id]
+		if !ok {
 			unmatched = append(unmatched, id)
 			continue
 		}

@@ -9,7 +9,6 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"time"
 
@@ -22,6 +21,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
+	"github.com/posthog-persons/terraform-provider-posthog/internal/deletion"
+	"github.com/posthog-persons/terraform-provider-posthog/internal/lookups"
 	"github.com/posthog-persons/terraform-provider-posthog/internal/posthog"
 )
 
@@ -73,10 +74,9 @@ type providerData struct {
 	// projectID is 0 when neither the provider block nor POSTHOG_PROJECT_ID
 	// sets it; each resource then needs its own project_id.
 	projectID int64
-	host      string
-	// shared merges the API calls of the instances this process serves
-	// (one walk); see sharedLookups.
-	shared *sharedLookups
+	// lookups is the read path every resource instance and data source of
+	// this process shares (one walk); see internal/lookups.
+	lookups *lookups.Service
 }
 
 func (p *PosthogProvider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
@@ -171,7 +171,7 @@ func (p *PosthogProvider) Configure(ctx context.Context, req provider.ConfigureR
 		resp.Diagnostics.AddError("Invalid PostHog client configuration", err.Error())
 		return
 	}
-	data := &providerData{client: client, projectID: settings.projectID, host: settings.host, shared: newSharedLookups()}
+	data := &providerData{client: client, projectID: settings.projectID, lookups: lookups.New(client)}
 	resp.ResourceData = data
 	resp.DataSourceData = data
 }
@@ -309,12 +309,7 @@ func isLoopback(hostname string) bool {
 // parseProjectID accepts the positive integer that PostHog uses as project
 // (environment) id.
 func parseProjectID(raw string) (int64, error) {
-	id, err := strconv.ParseInt(strings.TrimSpace(raw), 10, 64)
-	if err != nil || id <= 0 {
-		return 0, fmt.Errorf("project_id must be the positive numeric id of a PostHog project (the number in "+
-			"/project/<id>/ in PostHog's URLs), got %q", raw)
-	}
-	return id, nil
+	return deletion.ParseProjectID(raw)
 }
 
 // pacingJournalDir is where the client shares its pacing history with the

@@ -3,18 +3,18 @@ package provider
 import (
 	"context"
 	"fmt"
-	"regexp"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/posthog-persons/terraform-provider-posthog/internal/deletion"
 )
 
-// canonicalUUID is the 36-character form PostHog prints; other forms that
-// parsers accept (braces, urn:uuid:) are rejected so that the ids in state
-// are the ones users see in PostHog.
-var canonicalUUID = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+// canonicalUUID is the 36-character form PostHog prints; see
+// deletion.CanonicalUUID.
+var canonicalUUID = deletion.CanonicalUUID
 
 // distinctIDValidator rejects blank distinct ids and warns about surrounding
 // whitespace, which is legal in PostHog but almost always a copy mistake.

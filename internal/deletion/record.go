@@ -1,0 +1,262 @@
+package deletion
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sort"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+)
+
+// Record is what state keeps about a request's deletions, in both forms.
+// The list form keeps per-person lists (the counts are their lengths); the
+// file form keeps only counts and a digest, and its lists are nil.
+type Record struct {
+	DeletedUUIDs   []string // list form: every person deleted, sorted
+	DeletedCount   int64
+	DeletedDigest  string   // file form: see ChainDigest
+	UnmatchedIDs   []string // list form: requested ids that never matched
+	UnmatchedCount int64
+	RemainingUUIDs []string // list form: persons the ids resolve to now
+	RemainingCount int64
+	DeletedAt      string // RFC 3339; "" before the first apply
+	Events         Events // Status "" before the first apply
+}
+
+// Prior is what an apply starts from.
+type Prior struct {
+	Creating bool
+	IDs      []string // the ids of the request in state (list form)
+	Record   Record
+}
+
+// Applied is the result of one apply: the record to keep, the messages to
+// show, and Failure when the run did not finish (state then records the
+// part that happened).
+type Applied struct {
+	Record  Record
+	Outcome Outcome
+	// Finished is when the deletion itself ended, before any wait for the
+	// event deletion.
+	Finished time.Time
+	Warnings []Message
+	Failure  *Message
+	// Err is the run's error, for the evidence record.
+	Err error
+}
+
+// Apply runs the request and works out what state records of it. wait
+// makes it wait for PostHog's event-deletion job after the deletion.
+func (r Runner) Apply(ctx context.Context, req Request, prior Prior, wait bool) Applied {
+	outcome, runErr := r.Run(ctx, req)
+	result := Applied{Outcome: outcome, Err: runErr, Finished: r.Now()}
+	rec := r.recordDeletions(req, prior, outcome)
+
+	switch {
+	case req.File && len(outcome.Deleted) == 0 && prior.Record.Events.Status != "" &&
+		req.DeleteEvents == (prior.Record.Events.Status != EventsNotRequested):
+		// Nothing new was queued: the earlier status stands. The file form
+		// keeps no list of earlier persons to ask about.
+		rec.Events = prior.Record.Events
+	case req.File:
+		rec.Events, result.Warnings = r.EventsAfterApply(ctx, req, outcome.Deleted, runErr == nil, wait)
+	default:
+		rec.Events, result.Warnings = r.EventsAfterApply(ctx, req, rec.DeletedUUIDs, runErr == nil, wait)
+	}
+
+	if runErr != nil {
+		r.recordRemainingAfterFailure(ctx, req, &rec)
+		result.Failure = failureMessage(req, prior.Creating, runErr, len(outcome.Deleted), rec.DeletedCount)
+		result.Record = rec
+		return result
+	}
+	if req.File {
+		tflog.Info(ctx, "bulk person deletion finished", map[string]any{
+			"ids_requested": len(req.IDs), "persons_deleted": len(outcome.Deleted), "ids_unmatched": rec.UnmatchedCount,
+		})
+	}
+	if w := unmatchedWarning(req, rec.UnmatchedCount, !prior.Creating); w != nil {
+		result.Warnings = append(result.Warnings, *w)
+	}
+	result.Record = rec
+	return result
+}
+
+// recordDeletions adds what the run deleted to the prior record.
+func (r Runner) recordDeletions(req Request, prior Prior, outcome Outcome) Record {
+	rec := prior.Record
+	if len(outcome.Deleted) > 0 || prior.Record.DeletedAt == "" {
+		rec.DeletedAt = r.Now().UTC().Format(time.RFC3339)
+	}
+	if req.File {
+		rec.DeletedUUIDs, rec.UnmatchedIDs, rec.RemainingUUIDs = nil, nil, nil
+		if req.KeepPerson {
+			// The persons stay, so every apply queues all of them again.
+			rec.DeletedCount = int64(len(outcome.Deleted))
+			rec.DeletedDigest = ChainDigest("", outcome.Deleted)
+		} else {
+			rec.DeletedCount = prior.Record.DeletedCount + int64(len(outcome.Deleted))
+			rec.DeletedDigest = ChainDigest(prior.Record.DeletedDigest, outcome.Deleted)
+		}
+		rec.UnmatchedCount = int64(len(Lookup{Matched: outcome.Matched}.UnmatchedIDs(req.IDs)))
+		rec.RemainingCount = 0
+		if req.KeepPerson {
+			rec.RemainingCount = rec.DeletedCount
+		}
+		return rec
+	}
+	deleted := mergeSorted(prior.Record.DeletedUUIDs, outcome.Deleted)
+	rec.DeletedUUIDs = deleted
+	rec.DeletedCount = int64(len(deleted))
+	rec.DeletedDigest = ""
+	rec.UnmatchedIDs = UnmatchedAfter(req.IDs, prior.IDs, prior.Record.UnmatchedIDs, outcome.Matched, prior.Creating)
+	rec.UnmatchedCount = int64(len(rec.UnmatchedIDs))
+	rec.RemainingUUIDs = []string{}
+	if req.KeepPerson {
+		rec.RemainingUUIDs = deleted
+	}
+	rec.RemainingCount = int64(len(rec.RemainingUUIDs))
+	return rec
+}
+
+// recordRemainingAfterFailure looks once more, after a failed run, for the
+// persons that still resolve, so that the next plan shows them.
+func (r Runner) recordRemainingAfterFailure(ctx context.Context, req Request, rec *Record) {
+	if req.KeepPerson {
+		return
+	}
+	lookupCtx, cancel := AfterEndContext(ctx)
+	defer cancel()
+	found, err := r.Resolve(lookupCtx, req)
+	if err != nil {
+		return
+	}
+	rec.RemainingCount = int64(len(found.PersonUUIDs))
+	if !req.File {
+		rec.RemainingUUIDs = found.PersonUUIDs
+	}
+}
+
+// failureMessage explains a run that did not finish. A failed create is
+// tainted in both forms, so both say how to keep its record.
+func failureMessage(req Request, creating bool, runErr error, deletedNow int, deletedTotal int64) *Message {
+	summary := "Person deletion did not finish"
+	if IsContextEnd(runErr) {
+		summary = "Person deletion was interrupted"
+	}
+	detail := fmt.Sprintf("%s.\n\nState records only the %d persons confirmed deleted. "+
+		"Apply again to finish the request; persons already deleted are not touched again.", runErr, deletedTotal)
+	if req.File {
+		detail = fmt.Sprintf("%s.\n\nState records only the %d persons confirmed deleted by this apply. "+
+			"Apply again to finish the request; persons already deleted are not touched again.", runErr, deletedNow)
+	}
+	if creating {
+		detail += "\n\nTerraform marks this new resource as tainted, so the next apply would replace it with a record " +
+			"that no longer lists what this attempt deleted. To keep this record, run `terraform untaint` on this " +
+			"resource first: the next plan then shows an update that deletes only the persons that remain."
+	}
+	return &Message{Summary: summary, Detail: detail}
+}
+
+// unmatchedWarning ends an apply with a summary of the requested ids that
+// matched no person. It gives counts only: diagnostics are logged at WARN
+// level, where distinct ids (often emails) must not appear.
+func unmatchedWarning(req Request, unmatched int64, laterApply bool) *Message {
+	if unmatched == 0 {
+		return nil
+	}
+	where := "They are listed in this resource's `unmatched_ids` attribute (`terraform state show`). "
+	if req.File {
+		where = "The bulk form keeps only their number (`unmatched_id_count`); look the file's ids up with the " +
+			"`posthog_persons` data source to list them. "
+		if laterApply {
+			where += "After an earlier apply this number includes the ids whose persons that apply deleted. "
+		}
+	}
+	return &Message{Summary: "Requested ids matched no person",
+		Detail: fmt.Sprintf("%d of the %d requested %s matched no person in project %d, so nothing was deleted for them. %s"+
+			"An id matches no person when it is mistyped, when its person was deleted before, or when PostHog has not "+
+			"ingested its events yet; if a person appears for it later, the next plan shows an update that deletes it.",
+			unmatched, len(req.IDs), req.IDKind(), req.ProjectID, where)}
+}
+
+// Refresh looks for persons that came back for the requested ids and reads
+// the event-deletion status of the deleted persons (list form only: the
+// file form keeps no list of them to ask about).
+func (r Runner) Refresh(ctx context.Context, req Request, rec Record) (Record, error) {
+	found, err := r.Resolve(ctx, req)
+	if err != nil {
+		return rec, err
+	}
+	rec.RemainingCount = int64(len(found.PersonUUIDs))
+	if len(found.PersonUUIDs) > 0 && !req.KeepPerson {
+		tflog.Info(ctx, "persons exist again for the requested ids", map[string]any{"persons": len(found.PersonUUIDs)})
+	}
+	if req.File {
+		return rec, nil
+	}
+	rec.RemainingUUIDs = nonNil(found.PersonUUIDs)
+	if !req.DeleteEvents {
+		rec.Events = Events{Status: EventsNotRequested}
+		return rec, nil
+	}
+	events, err := r.EventsStatus(ctx, req.ProjectID, rec.DeletedUUIDs)
+	if err != nil {
+		return rec, fmt.Errorf("refreshing the event-deletion status: %w", err)
+	}
+	rec.Events = events
+	return rec, nil
+}
+
+// GoneUUIDs returns the requested UUIDs that resolve to no person, lower
+// case and sorted: after an import, what PostHog can tell was deleted.
+func GoneUUIDs(req Request, found Lookup) []string {
+	out := lowerAll(found.UnmatchedIDs(req.IDs))
+	sort.Strings(out)
+	return nonNil(out)
+}
+
+// UnmatchedAfter returns the requested ids that have never matched a person:
+// new ids and ids that matched nothing before, minus those matched now.
+func UnmatchedAfter(ids, priorIDs, priorUnmatched []string, matched map[string]struct{}, creating bool) []string {
+	out := []string{}
+	for _, id := range ids {
+		if _, ok := matched[id]; ok {
+			continue
+		}
+		if creating || !slices.Contains(priorIDs, id) || slices.Contains(priorUnmatched, id) {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// RemovedIDs returns the ids of the prior request that the new one no
+// longer names.
+func RemovedIDs(prior, current []string) []string {
+	return without(prior, current)
+}
+
+// mergeSorted returns the sorted union of two id lists.
+func mergeSorted(a, b []string) []string {
+	seen := make(map[string]struct{}, len(a)+len(b))
+	out := make([]string, 0, len(a)+len(b))
+	for _, id := range append(slices.Clone(a), b...) {
+		if _, dup := seen[id]; !dup {
+			seen[id] = struct{}{}
+			out = append(out, id)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// nonNil keeps empty lists as [] rather than null.
+func nonNil(values []string) []string {
+	if values == nil {
+		return []string{}
+	}
+	return values
+}

@@ -1,0 +1,195 @@
+// Package lookups shares PostHog reads between the resource instances and
+// data sources that one provider process serves.
+//
+// Terraform calls Read (and ModifyPlan, Create...) once per resource
+// instance, at most -parallelism (default 10) at a time, and every call must
+// answer for its own instance. A Service lets those calls share API calls:
+//
+//   - person lookups of callers that wait at the same time are merged into
+//     full batch_by_* calls (coalescer);
+//   - the deletion_status listing is read once per walk and serves the
+//     status of every instance (statusCache).
+//
+// Terraform starts a new provider process for every walk (plan, apply), and
+// the provider's Configure builds a new Service, so nothing here outlives
+// one walk. Person lookups are never cached, only merged: a user who comes
+// back is seen by the next plan.
+package lookups
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/posthog-persons/terraform-provider-posthog/internal/posthog"
+)
+
+const (
+	// lookupWindow is the least time a batch stays open after the last
+	// caller joined it, and the whole wait of a lone caller. Terraform starts
+	// the next instances' calls as soon as earlier ones return, one after
+	// another: with thousands of instances its own work spaces them 20-60 ms
+	// apart. While a batch is open its callers hold Terraform's -parallelism
+	// slots, so once every slot waits nobody else can join, the window passes
+	// and the batch goes. A fixed window counted from the first caller cut
+	// each wave of callers into several calls (537 calls for 2,000 instances
+	// at -parallelism=10, where 200 is the floor), so the window restarts for
+	// every caller and stretches to 3 times the recent spacing of callers, up
+	// to lookupMaxQuiet. Tens of milliseconds are small next to one API call
+	// to PostHog Cloud, and next to the rate-limit budget a call costs.
+	lookupWindow   = 60 * time.Millisecond
+	lookupMaxQuiet = 250 * time.Millisecond
+	// lookupMaxWait bounds how long a batch stays open while callers keep
+	// coming.
+	lookupMaxWait = 2 * time.Second
+	// statusTTL bounds how long one deletion_status listing is served.
+	// Rows change when PostHog's weekly job verifies them, or when somebody
+	// queues a deletion; this process's own deletions bypass the listing
+	// (statusCache.markQueued), so the TTL only bounds how late a change made
+	// elsewhere shows, and a plan of a few thousand instances still reads the
+	// listing about once. A missing or stale row errs towards "pending".
+	statusTTL = 30 * time.Second
+	// statusPageSize is the page size of the shared listing; PostHog sets no
+	// maximum for deletion_status (docs/dev/posthog-behaviour.md#deletion-status).
+	statusPageSize = 1000
+	// statusPerPersonBudget is how many persons a process asks about one by
+	// one before it reads the whole listing instead: a few resources cost a
+	// few small calls, however long the project's deletion history is.
+	statusPerPersonBudget = 5
+)
+
+// canonicalUUID is the 36-character form PostHog prints.
+var canonicalUUID = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+
+// Service is the shared read path of one provider process: the only way
+// the resource and the data sources look persons up.
+type Service struct {
+	client       *posthog.Client
+	byDistinctID *coalescer
+	byUUID       *coalescer
+	status       *statusCache
+}
+
+// New returns a Service over client for one provider process.
+func New(client *posthog.Client) *Service {
+	return &Service{
+		client:       client,
+		byDistinctID: newCoalescer(lookupWindow, lookupMaxWait, posthog.MaxBatchLookup),
+		byUUID:       newCoalescer(lookupWindow, lookupMaxWait, posthog.MaxBatchLookup),
+		status:       newStatusCache(statusTTL, statusPerPersonBudget, time.Now),
+	}
+}
+
+// Resolve looks the requested ids up (distinct ids, or person UUIDs in any
+// letter case) and returns the persons keyed by the id as requested; ids that
+// resolve to no person are absent. Any number of ids: the batch endpoints
+// take 200 at a time, and concurrent callers share those calls.
+func (s *Service) Resolve(ctx context.Context, projectID int64, byUUID bool, ids []string) (map[string]posthog.Person, error) {
+	keys := make([]string, len(ids))
+	for i, id := range ids {
+		keys[i] = keyOf(byUUID, id)
+	}
+	persons, err := s.lookup(ctx, projectID, byUUID, keys)
+	if posthog.IsNotFound(err) {
+		// The batch endpoints never answer 404 for unknown ids: the project is unknown.
+		return nil, fmt.Errorf("PostHog has no project %d (or this API key cannot see it); check project_id: %w", projectID, err)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("looking up the persons of %d requested %s: %w", len(ids), kindOf(byUUID), err)
+	}
+	out := make(map[string]posthog.Person, len(persons))
+	for _, id := range ids {
+		if person, ok := persons[keyOf(byUUID, id)]; ok && person.UUID != "" {
+			out[id] = person
+		}
+	}
+	return out, nil
+}
+
+// lookup resolves keys (distinct ids, or lower-case UUIDs) through the
+// coalescer of their kind. The result is keyed like the input.
+func (s *Service) lookup(ctx context.Context, projectID int64, byUUID bool, keys []string) (map[string]posthog.Person, error) {
+	if !byUUID {
+		return s.byDistinctID.lookup(ctx, projectID, keys, s.client.BatchByDistinctIDs)
+	}
+	for _, k := range keys {
+		if !canonicalUUID.MatchString(k) {
+			// One invalid UUID would fail the whole shared batch; let the
+			// client refuse it for this caller alone.
+			return s.client.BatchByUUIDs(ctx, projectID, keys)
+		}
+	}
+	return s.byUUID.lookup(ctx, projectID, keys, s.client.BatchByUUIDs)
+}
+
+// BulkDelete calls bulk_delete. Persons whose events it queues for deletion
+// are pending from now on, whatever a listing read earlier in this process
+// says.
+func (s *Service) BulkDelete(ctx context.Context, projectID int64, req posthog.BulkDeleteRequest) (*posthog.BulkDeleteResult, error) {
+	if req.DeleteEvents {
+		s.status.markQueued(projectID, req.IDs)
+	}
+	return s.client.BulkDelete(ctx, projectID, req)
+}
+
+// DeletionRows returns the deletion_status rows of the persons, from the
+// listing this process shares when that is cheaper. queuedHere reports that
+// this process queued event deletion for one of them: their rows may be
+// missing from the listing, and their event deletion is pending.
+func (s *Service) DeletionRows(ctx context.Context, projectID int64, personUUIDs []string) (rows []posthog.DeletionStatus, queuedHere bool, err error) {
+	if s.status.queuedAny(projectID, personUUIDs) {
+		return nil, true, nil
+	}
+	rows, err = s.status.rows(ctx, projectID, personUUIDs,
+		func(ctx context.Context) ([]posthog.DeletionStatus, error) {
+			rows, err := s.client.ListDeletionStatus(ctx, projectID, posthog.DeletionStatusOptions{Status: "all", Limit: statusPageSize})
+			if err != nil {
+				return nil, fmt.Errorf("reading the event-deletion status: %w", err)
+			}
+			return rows, nil
+		},
+		func(ctx context.Context, ids []string) ([]posthog.DeletionStatus, error) {
+			return s.FreshDeletionRows(ctx, projectID, ids)
+		})
+	return rows, false, err
+}
+
+// FreshDeletionRows reads the deletion_status rows of the persons from
+// PostHog, bypassing the shared listing: one call per person for a few
+// persons, the whole listing for many.
+func (s *Service) FreshDeletionRows(ctx context.Context, projectID int64, personUUIDs []string) ([]posthog.DeletionStatus, error) {
+	if len(personUUIDs) > statusPerPersonBudget {
+		rows, err := s.client.ListDeletionStatus(ctx, projectID, posthog.DeletionStatusOptions{Status: "all"})
+		if err != nil {
+			return nil, fmt.Errorf("reading the event-deletion status: %w", err)
+		}
+		return rows, nil
+	}
+	var rows []posthog.DeletionStatus
+	for _, id := range personUUIDs {
+		personRows, err := s.client.ListDeletionStatus(ctx, projectID, posthog.DeletionStatusOptions{Status: "all", PersonUUID: id})
+		if err != nil {
+			return nil, fmt.Errorf("reading the event-deletion status: %w", err)
+		}
+		rows = append(rows, personRows...)
+	}
+	return rows, nil
+}
+
+// keyOf is how the batch endpoints key a requested id: PostHog normalises
+// UUIDs to lower case.
+func keyOf(byUUID bool, id string) string {
+	if byUUID {
+		return strings.ToLower(id)
+	}
+	return id
+}
+
+func kindOf(byUUID bool) string {
+	if byUUID {
+		return "uuids"
+	}
+	return "distinct_ids"
+}
