@@ -1,0 +1,161 @@
+package deletion
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/posthog-persons/terraform-provider-posthog/internal/posthog"
+)
+
+// fakeAPI is an in-memory PostHog for the runner's unit tests: persons with
+// distinct ids, bulk_delete that deletes at once or after some polls, and
+// deletion_status rows. It is written from PostHog's documented behaviour
+// (docs/dev/posthog-behaviour.md), independently of internal/emulator.
+type fakeAPI struct {
+	mu        sync.Mutex
+	persons   map[string][]string // uuid -> distinct ids
+	rows      []posthog.DeletionStatus
+	bulkCalls [][]string
+	// queuedPolls makes bulk_delete asynchronous: a person disappears after
+	// this many lookups of it.
+	queuedPolls int
+	pending     map[string]int // uuid -> lookups left before it disappears
+	// failOnce lists persons whose first bulk_delete fails with a
+	// per-person deletion error.
+	failOnce map[string]bool
+	// failAlways lists persons that bulk_delete never deletes.
+	failAlways map[string]bool
+	// reappear recreates a person (new uuid, same distinct ids) after its
+	// first deletion, as events still arriving would.
+	reappear map[string]string // deleted uuid -> new uuid
+	bulkErr  error
+}
+
+func newFakeAPI(persons map[string][]string) *fakeAPI {
+	return &fakeAPI{persons: persons, pending: map[string]int{}, failOnce: map[string]bool{},
+		failAlways: map[string]bool{}, reappear: map[string]string{}}
+}
+
+func (f *fakeAPI) Resolve(ctx context.Context, _ int64, byUUID bool, ids []string) (map[string]posthog.Person, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := map[string]posthog.Person{}
+	for _, id := range ids {
+		for uuid, dids := range f.persons {
+			match := byUUID && strings.EqualFold(uuid, id)
+			if !byUUID {
+				for _, d := range dids {
+					match = match || d == id
+				}
+			}
+			if !match {
+				continue
+			}
+			if left, ok := f.pending[uuid]; ok {
+				if left <= 1 {
+					delete(f.pending, uuid)
+					delete(f.persons, uuid)
+					continue
+				}
+				f.pending[uuid] = left - 1
+			}
+			out[id] = posthog.Person{UUID: uuid, DistinctIDs: dids}
+		}
+	}
+	return out, nil
+}
+
+func (f *fakeAPI) BulkDelete(_ context.Context, _ int64, req posthog.BulkDeleteRequest) (*posthog.BulkDeleteResult, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.bulkCalls = append(f.bulkCalls, append([]string(nil), req.IDs...))
+	if f.bulkErr != nil {
+		return nil, f.bulkErr
+	}
+	result := &posthog.BulkDeleteResult{EventsQueuedForDeletion: req.DeleteEvents}
+	for _, uuid := range req.IDs {
+		dids, ok := f.persons[uuid]
+		if !ok {
+			continue
+		}
+		result.PersonsFound++
+		if f.failAlways[uuid] || f.failOnce[uuid] {
+			delete(f.failOnce, uuid)
+			result.DeletionErrors = append(result.DeletionErrors, posthog.DeletionError{PersonUUID: uuid, Step: "delete_postgres"})
+			continue
+		}
+		if req.DeleteEvents {
+			f.rows = append(f.rows, posthog.DeletionStatus{PersonUUID: uuid, CreatedAt: "2026-01-01T00:00:00Z"})
+		}
+		if req.KeepPerson {
+			continue
+		}
+		if f.queuedPolls > 0 {
+			f.pending[uuid] = f.queuedPolls
+			result.PersonsQueuedForDeletion++
+		} else {
+			delete(f.persons, uuid)
+			result.PersonsDeleted++
+		}
+		if next, ok := f.reappear[uuid]; ok {
+			delete(f.reappear, uuid)
+			if f.queuedPolls == 0 {
+				f.persons[next] = dids
+			}
+		}
+	}
+	return result, nil
+}
+
+func (f *fakeAPI) DeletionRows(ctx context.Context, projectID int64, uuids []string) ([]posthog.DeletionStatus, bool, error) {
+	rows, err := f.FreshDeletionRows(ctx, projectID, uuids)
+	return rows, false, err
+}
+
+func (f *fakeAPI) FreshDeletionRows(_ context.Context, _ int64, uuids []string) ([]posthog.DeletionStatus, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []posthog.DeletionStatus
+	for _, row := range f.rows {
+		for _, id := range uuids {
+			if strings.EqualFold(row.PersonUUID, id) {
+				out = append(out, row)
+			}
+		}
+	}
+	return out, nil
+}
+
+// verifyAll marks every row verified, as PostHog's weekly job does.
+func (f *fakeAPI) verifyAll(at string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for i := range f.rows {
+		f.rows[i].DeleteVerifiedAt = at
+	}
+}
+
+func (f *fakeAPI) exists(uuid string) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	_, ok := f.persons[uuid]
+	return ok
+}
+
+// testRunner is a Runner over api with a fixed clock and millisecond polls.
+func testRunner(api API) Runner {
+	now := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
+	return Runner{API: api, PollStart: time.Millisecond, PollMax: 2 * time.Millisecond, Now: func() time.Time { return now }}
+}
+
+var errBoom = errors.New("boom")
+
+func rowOf(uuid, created, verified string) posthog.DeletionStatus {
+	return posthog.DeletionStatus{PersonUUID: uuid, CreatedAt: created, DeleteVerifiedAt: verified}
+}
