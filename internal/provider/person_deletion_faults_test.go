@@ -23,7 +23,7 @@ import (
 	"github.com/posthog-persons/terraform-provider-posthog/internal/emulator"
 )
 
-// Fault tests (issue 7): with the emulator throttling 20% of the requests
+// Fault tests (reliability, RELIABILITY.md): with the emulator throttling 20% of the requests
 // (each throttled answer asks for a 1 s wait), failing 10% with a server
 // error and dropping 5% of the connections, with latency, a bulk deletion
 // and the data sources still give exactly the right result. When retries

@@ -22,7 +22,7 @@ import (
 	"github.com/posthog-persons/terraform-provider-posthog/internal/emulator"
 )
 
-// Randomized no-over-deletion test (issue 7). Every scenario is drawn from a
+// Randomized no-over-deletion test (reliability, RELIABILITY.md). Every scenario is drawn from a
 // seed: persons with 1-4 distinct ids merged with $identify, 1-3
 // posthog_person_deletion resources with overlapping requests in either
 // form plus unknown ids, a bulk-delete mode, and events arriving between

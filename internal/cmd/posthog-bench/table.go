@@ -94,7 +94,7 @@ func renderTable(results []result) string {
 	return b.String()
 }
 
-// target is one goal of issue 6, checked against the results.
+// target is one of the scale goals listed in BENCHMARKS.md, checked against the results.
 type target struct {
 	What   string
 	Met    bool
