@@ -89,10 +89,16 @@ type Answers struct {
 	DeletionErrors              int  `json:"deletion_errors"`
 	EventsQueuedForDeletion     bool `json:"events_queued_for_deletion"`
 	RecordingsQueuedForDeletion bool `json:"recordings_queued_for_deletion"`
+	// AnswersOutsideRequest counts the answers whose counts or errors
+	// exceed what the call sent: they are kept as PostHog sent them, and
+	// flagged here because they cannot be true.
+	AnswersOutsideRequest int `json:"answers_outside_request"`
 }
 
-// add sums one bulk_delete answer.
-func (a *Answers) add(result posthog.BulkDeleteResult) {
+// add sums one bulk_delete answer to a call that sent the persons in sent.
+// An answer that claims more than was sent is counted as such: PostHog
+// cannot find, delete or queue persons it was not asked about.
+func (a *Answers) add(result posthog.BulkDeleteResult, sent []string) {
 	a.BulkDeleteCalls++
 	a.PersonsFound += result.PersonsFound
 	a.PersonsDeleted += result.PersonsDeleted
@@ -100,6 +106,12 @@ func (a *Answers) add(result posthog.BulkDeleteResult) {
 	a.DeletionErrors += len(result.DeletionErrors)
 	a.EventsQueuedForDeletion = a.EventsQueuedForDeletion || result.EventsQueuedForDeletion
 	a.RecordingsQueuedForDeletion = a.RecordingsQueuedForDeletion || result.RecordingsQueuedForDeletion
+	outside := result.PersonsFound > len(sent) || result.PersonsDeleted > len(sent) ||
+		result.PersonsQueuedForDeletion > len(sent) || result.PersonsDeleted+result.PersonsQueuedForDeletion > result.PersonsFound ||
+		len(failedPersons(result.DeletionErrors, sent)) < len(result.DeletionErrors)
+	if outside {
+		a.AnswersOutsideRequest++
+	}
 }
 
 // ParseEvidence reads the record kept in state; a missing or unreadable

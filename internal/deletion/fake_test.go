@@ -32,6 +32,10 @@ type fakeAPI struct {
 	// first deletion, as events still arriving would.
 	reappear map[string]string // deleted uuid -> new uuid
 	bulkErr  error
+	// answer, when set, replaces bulk_delete's answer (the call still acts).
+	answer *posthog.BulkDeleteResult
+	// uuidLookupsLie makes lookups by UUID find nobody, whatever exists.
+	uuidLookupsLie bool
 }
 
 func newFakeAPI(persons map[string][]string) *fakeAPI {
@@ -46,6 +50,9 @@ func (f *fakeAPI) Resolve(ctx context.Context, _ int64, byUUID bool, ids []strin
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	out := map[string]posthog.Person{}
+	if byUUID && f.uuidLookupsLie {
+		return out, nil
+	}
 	for _, id := range ids {
 		for uuid, dids := range f.persons {
 			match := byUUID && strings.EqualFold(uuid, id)
@@ -109,6 +116,9 @@ func (f *fakeAPI) BulkDelete(_ context.Context, _ int64, req posthog.BulkDeleteR
 				f.persons[next] = dids
 			}
 		}
+	}
+	if f.answer != nil {
+		return f.answer, nil
 	}
 	return result, nil
 }

@@ -66,6 +66,11 @@ func (r Runner) Apply(ctx context.Context, req Request, prior Prior, wait bool) 
 		rec.Events, result.Warnings = r.EventsAfterApply(ctx, req, rec.DeletedUUIDs, runErr == nil, wait)
 	}
 
+	if outcome.NotQueued > 0 {
+		result.Warnings = append(result.Warnings, Message{"PostHog queued nothing for some persons",
+			fmt.Sprintf("PostHog's answer to bulk_delete with keep_person did not confirm that it queued the deletion of "+
+				"the events or recordings of %d persons, so they are not recorded as queued. Apply again to ask again.", outcome.NotQueued)})
+	}
 	if runErr != nil {
 		r.recordRemainingAfterFailure(ctx, req, &rec)
 		result.Failure = failureMessage(req, prior.Creating, runErr, len(outcome.Deleted), rec.DeletedCount)

@@ -109,6 +109,9 @@ type Outcome struct {
 	MatchedPersons map[string]struct{}
 	// Answers sums PostHog's bulk_delete answers, for the evidence record.
 	Answers Answers
+	// NotQueued counts the persons of a keep_person request for which
+	// PostHog queued nothing.
+	NotQueued int
 }
 
 // Run deletes every person the request resolves to, verifies they are gone,
@@ -128,6 +131,14 @@ func (r Runner) Run(ctx context.Context, req Request) (Outcome, error) {
 		}
 		if len(found.PersonUUIDs) == 0 {
 			return outcome, nil
+		}
+		if contradicted := intersect(outcome.Deleted, found.PersonUUIDs); len(contradicted) > 0 {
+			// The verification said gone, the lookup finds them: one of the
+			// two answers is wrong, so neither is recorded as a deletion.
+			outcome.Deleted = without(outcome.Deleted, contradicted)
+			return outcome, fmt.Errorf("PostHog's answers contradict each other: %d persons verified gone by UUID are "+
+				"still found by the requested %s (%s), so they are not recorded as deleted. Check that host points at "+
+				"PostHog itself", len(contradicted), req.IDKind(), summarizeIDs(contradicted))
 		}
 		if req.KeepPerson {
 			// The persons stay, so there is nothing to verify or repeat.
@@ -175,11 +186,16 @@ func (r Runner) deleteChunk(ctx context.Context, req Request, chunk []string, ou
 		if err != nil {
 			return err
 		}
-		outcome.Answers.add(*result)
+		outcome.Answers.add(*result, pending)
 		failed := failedPersons(result.DeletionErrors, pending)
 		succeeded := without(pending, failed)
 		if req.KeepPerson {
-			outcome.Deleted = append(outcome.Deleted, succeeded...)
+			queued, err := r.queuedForKeptPersons(ctx, req, succeeded, *result)
+			outcome.Deleted = append(outcome.Deleted, queued...)
+			outcome.NotQueued += len(succeeded) - len(queued)
+			if err != nil {
+				return err
+			}
 		} else {
 			gone, err := r.waitUntilGone(ctx, req.ProjectID, succeeded, result.PersonsQueuedForDeletion > 0)
 			outcome.Deleted = append(outcome.Deleted, gone...)
@@ -201,6 +217,27 @@ func (r Runner) deleteChunk(ctx context.Context, req Request, chunk []string, ou
 		}
 		pending = failed
 	}
+}
+
+// queuedForKeptPersons returns the persons of a keep_person call whose
+// events or recordings PostHog really queued: it must say it queued what
+// was asked, and only persons that exist can have been found.
+func (r Runner) queuedForKeptPersons(ctx context.Context, req Request, sent []string, result posthog.BulkDeleteResult) ([]string, error) {
+	asked := (req.DeleteEvents && result.EventsQueuedForDeletion) || (req.DeleteRecordings && result.RecordingsQueuedForDeletion)
+	if len(sent) == 0 || result.PersonsFound == 0 || !asked {
+		return nil, nil
+	}
+	existing, err := r.API.Resolve(ctx, req.ProjectID, true, sent)
+	if err != nil {
+		return nil, fmt.Errorf("checking which kept persons PostHog found: %w", err)
+	}
+	var queued []string
+	for _, id := range sent {
+		if _, ok := existing[id]; ok {
+			queued = append(queued, id)
+		}
+	}
+	return queued, nil
 }
 
 // waitUntilGone polls batch_by_uuids until the persons no longer exist and
@@ -282,6 +319,17 @@ func describeDeletionErrors(deletionErrors []posthog.DeletionError, failed []str
 		}
 	}
 	return summarizeIDs(parts)
+}
+
+// intersect returns the ids of a that are also in b, keeping a's order.
+func intersect(a, b []string) []string {
+	var out []string
+	for _, id := range a {
+		if slices.Contains(b, id) {
+			out = append(out, id)
+		}
+	}
+	return out
 }
 
 // without returns ids minus exclude, keeping order.

@@ -20,6 +20,7 @@ import (
 	"context"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -100,12 +101,45 @@ func (s *Service) Resolve(ctx context.Context, projectID int64, byUUID bool, ids
 		return nil, fmt.Errorf("looking up the persons of %d requested %s: %w", len(ids), kindOf(byUUID), err)
 	}
 	out := make(map[string]posthog.Person, len(persons))
+	inconsistent := 0
 	for _, id := range ids {
-		if person, ok := persons[keyOf(byUUID, id)]; ok && person.UUID != "" {
-			out[id] = person
+		person, ok := persons[keyOf(byUUID, id)]
+		if !ok {
+			continue
 		}
+		if !fits(byUUID, keyOf(byUUID, id), person) {
+			inconsistent++
+			continue
+		}
+		out[id] = person
+	}
+	if inconsistent > 0 {
+		// Ids are not named: errors reach WARN and ERROR logs, where distinct
+		// ids (often emails) must not appear.
+		return nil, fmt.Errorf("PostHog answered the lookup of %d of %d requested %s with a person that does not fit "+
+			"the question (a person without the requested distinct id, a different UUID, or no valid UUID), so "+
+			"nothing is deleted. Check that host points at PostHog itself and not at a proxy that rewrites answers",
+			inconsistent, len(ids), kindOf(byUUID))
 	}
 	return out, nil
+}
+
+// maxDistinctIDsReturned is how many distinct ids a batch lookup returns
+// per person; PostHog picks them before sorting, so a requested id may be
+// left out of a full list (docs/dev/posthog-behaviour.md#batch-lookups).
+const maxDistinctIDsReturned = 10
+
+// fits reports whether a person answered for a requested key can be that
+// key's person: a real UUID, the requested UUID itself, or a person that
+// has the requested distinct id (unless its list of distinct ids is full).
+func fits(byUUID bool, key string, person posthog.Person) bool {
+	if !canonicalUUID.MatchString(person.UUID) {
+		return false
+	}
+	if byUUID {
+		return strings.EqualFold(person.UUID, key)
+	}
+	return len(person.DistinctIDs) >= maxDistinctIDsReturned || slices.Contains(person.DistinctIDs, key)
 }
 
 // lookup resolves keys (distinct ids, or lower-case UUIDs) through the

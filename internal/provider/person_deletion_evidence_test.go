@@ -71,6 +71,7 @@ type evidenceDoc struct {
 			DeletionErrors              int  `json:"deletion_errors"`
 			EventsQueuedForDeletion     bool `json:"events_queued_for_deletion"`
 			RecordingsQueuedForDeletion bool `json:"recordings_queued_for_deletion"`
+			AnswersOutsideRequest       int  `json:"answers_outside_request"`
 		} `json:"posthog"`
 	} `json:"applies"`
 }
@@ -186,7 +187,7 @@ func TestAccPersonDeletion_Evidence(t *testing.T) {
 					// answer says 2 found and 2 deleted in one call.
 					if a.PostHog.BulkDeleteCalls != 1 || a.PostHog.PersonsFound != 2 || a.PostHog.PersonsDeleted != 2 ||
 						a.PostHog.PersonsQueuedForDeletion != 0 || a.PostHog.DeletionErrors != 0 || !a.PostHog.EventsQueuedForDeletion ||
-						a.PostHog.RecordingsQueuedForDeletion {
+						a.PostHog.RecordingsQueuedForDeletion || a.PostHog.AnswersOutsideRequest != 0 {
 						return fmt.Errorf("PostHog answers = %+v", a.PostHog)
 					}
 					if doc.RequestedAt == nil || *doc.RequestedAt != a.StartedAt || doc.ConfirmedAt == nil || *doc.ConfirmedAt != a.FinishedAt {
