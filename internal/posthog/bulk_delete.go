@@ -17,17 +17,18 @@ type BulkDeleteRequest struct {
 	DeleteEvents, DeleteRecordings, KeepPerson bool
 }
 
-// DeletionError is one person that bulk_delete could not handle. Step is
-// empty on PostHog versions that only report person_uuid (docs/dev/posthog-behaviour.md#bulk-delete).
+// DeletionError is one person that bulk_delete could not handle. Step is empty on
+// PostHog versions that only report person_uuid
+// (docs/dev/posthog-behaviour.md#bulk-delete).
 type DeletionError struct {
 	PersonUUID string
 	Step       string
 }
 
-// BulkDeleteResult is the 202 body. PostHog answers in a sync mode
-// (PersonsDeleted = N) or an async mode (PersonsQueuedForDeletion = N,
-// PersonsDeleted = 0); callers must accept both (docs/dev/posthog-behaviour.md#bulk-delete).
-// Non-empty DeletionErrors mean those persons were not deleted.
+// BulkDeleteResult is the 202 body. PostHog answers in a sync mode (PersonsDeleted
+// = N) or an async mode (PersonsQueuedForDeletion = N, PersonsDeleted = 0);
+// callers must accept both (docs/dev/posthog-behaviour.md#bulk-delete). Non-empty
+// DeletionErrors mean those persons were not deleted.
 type BulkDeleteResult struct {
 	PersonsFound                                         int
 	PersonsDeleted                                       int
@@ -63,9 +64,10 @@ type bulkDeleteWire struct {
 //
 // Although POST, this call is retried on 429/5xx/transport errors like the
 // idempotent calls: repeating a bulk_delete is safe because PostHog does not
-// duplicate an already-queued deletion (AsyncDeletion insert ignores
-// conflicts) and deleting an already-deleted person is a no-op
-// (docs/dev/posthog-behaviour.md#bulk-delete, docs/dev/posthog-behaviour.md#event-deletion).
+// duplicate an already-queued deletion (AsyncDeletion insert ignores conflicts)
+// and deleting an already-deleted person is a no-op
+// (docs/dev/posthog-behaviour.md#bulk-delete,
+// docs/dev/posthog-behaviour.md#event-deletion).
 func (c *Client) BulkDelete(ctx context.Context, projectID int64, req BulkDeleteRequest) (*BulkDeleteResult, error) {
 	switch {
 	case len(req.IDs) > 0 && len(req.DistinctIDs) > 0:

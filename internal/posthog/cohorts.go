@@ -16,11 +16,13 @@ type Cohort struct {
 }
 
 // PersonCohorts lists the cohorts of a person (numeric pk or UUID). Needs
-// person:read and cohort:read; an unknown person gives 404 (docs/dev/posthog-behaviour.md#cohorts).
+// person:read and cohort:read; an unknown person gives 404
+// (docs/dev/posthog-behaviour.md#cohorts).
 func (c *Client) PersonCohorts(ctx context.Context, projectID int64, personID string) ([]Cohort, error) {
 	id := strings.TrimSpace(personID)
 	if id == "" {
-		// PostHog answers a missing person_id with a 500 (docs/dev/posthog-behaviour.md#cohorts).
+		// PostHog answers a missing person_id with a 500
+		// (docs/dev/posthog-behaviour.md#cohorts).
 		return nil, errors.New("posthog: PersonCohorts needs a person id")
 	}
 	var w struct {

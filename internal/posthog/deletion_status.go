@@ -24,10 +24,10 @@ type DeletionStatusOptions struct {
 // maxDeletionStatusPages guards against a server that never stops paging.
 const maxDeletionStatusPages = 100000
 
-// ListDeletionStatus reads every deletion_status row, following DRF
-// limit/offset pagination (docs/dev/posthog-behaviour.md#pagination). It pages with its own
-// limit/offset rather than PostHog's absolute next URL, so it never sends
-// the key to another host.
+// ListDeletionStatus reads every deletion_status row, following DRF limit/offset
+// pagination (docs/dev/posthog-behaviour.md#pagination). It pages with its own
+// limit/offset rather than PostHog's absolute next URL, so it never sends the key
+// to another host.
 func (c *Client) ListDeletionStatus(ctx context.Context, projectID int64, opts DeletionStatusOptions) ([]DeletionStatus, error) {
 	switch opts.Status {
 	case "", "all", "pending", "completed":

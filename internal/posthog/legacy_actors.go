@@ -38,16 +38,6 @@ const (
 // maxLegacyQueryLength is the longest query string legacyAuto sends with GET.
 const maxLegacyQueryLength = 4000
 
-func (f legacyForm) String() string {
-	switch f {
-	case legacyPOST:
-		return "POST"
-	case legacyAuto:
-		return "auto"
-	}
-	return "GET"
-}
-
 // legacyRequest is a request to a legacy actor endpoint: its GET and POST
 // forms (post is the zero endpoint when there is none), the filter
 // parameters, and the names of its paging parameters.
@@ -226,9 +216,9 @@ func (c *Client) legacyNextPage(ctx context.Context, prev *actorsPage) (*actorsP
 // resolveNext turns PostHog's `next` into a path (below the configured host)
 // and query. PostHog sends an absolute URL, or, from format_paginated_url
 // when the request already had an offset, the path with its leading slash
-// removed (docs/dev/posthog-behaviour.md#pagination). Relative links, with or without the slash, are
-// taken from the host's root, not from the current request path (which a
-// browser would do, doubling the path). Absolute links must point at the
+// removed (docs/dev/posthog-behaviour.md#pagination). Relative links, with or
+// without the slash, are taken from the host's root, not from the current
+// request path (which a browser would do, doubling the path). Absolute links must point at the
 // configured scheme and host: the API key is never sent elsewhere. A host
 // path prefix is kept once whether or not the link repeats it.
 //
@@ -267,7 +257,6 @@ func (c *Client) resolveNext(next, current string) (string, url.Values, error) {
 type legacyResponse struct {
 	Results []struct {
 		People []wirePerson `json:"people"`
-		Count  *int         `json:"count"`
 	} `json:"results"`
 	Next *string `json:"next"`
 }

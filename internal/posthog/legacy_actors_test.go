@@ -116,7 +116,7 @@ func TestLegacyFunnelPersonsGETAndPOST(t *testing.T) {
 	for _, form := range []legacyForm{legacyGET, legacyPOST} {
 		page, err := c.legacyActors(context.Background(), 1, FunnelActorsRequest{Funnel: s4Funnel, Step: -3}.legacy(), form, 50, 10)
 		if err != nil || len(page.persons) != 1 || page.hasMore {
-			t.Fatalf("%s: page = %+v, err = %v", form, page, err)
+			t.Fatalf("form %d: page = %+v, err = %v", form, page, err)
 		}
 	}
 	if !reflect.DeepEqual(seen, []string{"GET", "POST"}) {
@@ -206,12 +206,12 @@ func TestLegacyNextFollowing(t *testing.T) {
 		"relative with slash":    func(_, path, query string) string { return path + "?" + query },
 		"query only":             func(_, _, query string) string { return "?" + query },
 	} {
-		for _, form := range []legacyForm{legacyGET, legacyPOST} {
-			t.Run(name+" "+form.String(), func(t *testing.T) {
+		for form, method := range map[legacyForm]string{legacyGET: http.MethodGet, legacyPOST: http.MethodPost} {
+			t.Run(name+" "+method, func(t *testing.T) {
 				all := []string{"a", "b", "c", "d", "e"}
 				var bodies []string
 				srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-					if r.URL.Path != "/api/projects/1/persons/funnel/" || r.Method != form.String() {
+					if r.URL.Path != "/api/projects/1/persons/funnel/" || r.Method != method {
 						t.Errorf("request %s %s", r.Method, r.URL)
 						writeJSON(w, 404, `{"detail":"Endpoint not found."}`)
 						return

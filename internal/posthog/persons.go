@@ -11,7 +11,8 @@ import (
 	"github.com/google/uuid"
 )
 
-// Person is a person in any of PostHog's three shapes (docs/dev/posthog-behaviour.md#person-shapes).
+// Person is a person in any of PostHog's three shapes
+// (docs/dev/posthog-behaviour.md#person-shapes).
 type Person struct {
 	ID           int64 // numeric pk (retrieve/batch shapes); 0 when unknown (list shape has uuid id)
 	UUID         string
@@ -28,8 +29,9 @@ type Person struct {
 const MaxBatchLookup = 200
 
 // wirePerson accepts all three shapes: id is an integer in PersonRecord and
-// MinimalPerson but the UUID string in the list's SerializedPerson, and a
-// missing person may come back with null id/name/created_at (docs/dev/posthog-behaviour.md#person-shapes).
+// MinimalPerson but the UUID string in the list's SerializedPerson, and a missing
+// person may come back with null id/name/created_at
+// (docs/dev/posthog-behaviour.md#person-shapes).
 type wirePerson struct {
 	ID           json.RawMessage `json:"id"`
 	UUID         *string         `json:"uuid"`
@@ -84,16 +86,18 @@ func deref(s *string) string {
 	return *s
 }
 
-// BatchByDistinctIDs looks persons up by distinct id (docs/dev/posthog-behaviour.md#batch-lookups). The
-// result is keyed by the requested distinct id; unknown ids are absent.
+// BatchByDistinctIDs looks persons up by distinct id
+// (docs/dev/posthog-behaviour.md#batch-lookups). The result is keyed by the
+// requested distinct id; unknown ids are absent.
 func (c *Client) BatchByDistinctIDs(ctx context.Context, projectID int64, distinctIDs []string) (map[string]Person, error) {
 	ids := dedupe(distinctIDs)
 	return c.batch(ctx, endpointBatchByDistinctIDs.at(projectID, ""), endpointBatchByDistinctIDs, "distinct_ids", ids, func(k string) string { return k })
 }
 
-// BatchByUUIDs looks persons up by UUID (docs/dev/posthog-behaviour.md#batch-lookups). Inputs and result
-// keys are normalised to lower-case canonical UUIDs; an invalid UUID is
-// refused before calling (PostHog would reject the whole batch with 400).
+// BatchByUUIDs looks persons up by UUID
+// (docs/dev/posthog-behaviour.md#batch-lookups). Inputs and result keys are
+// normalised to lower-case canonical UUIDs; an invalid UUID is refused before
+// calling (PostHog would reject the whole batch with 400).
 func (c *Client) BatchByUUIDs(ctx context.Context, projectID int64, uuids []string) (map[string]Person, error) {
 	norm := make([]string, 0, len(uuids))
 	for _, s := range uuids {

@@ -14,11 +14,11 @@ import (
 // This file asks the Query API for one page of actors, waiting for the query
 // when PostHog runs it asynchronously.
 
-// QueryPollInterval is the first wait between polls of an asynchronous query
-// (HTTP 202); the wait doubles up to QueryPollMaxInterval.
+// queryPollInterval is the first wait between polls of an asynchronous query
+// (HTTP 202); the wait doubles up to queryPollMaxInterval.
 var (
-	QueryPollInterval    = 500 * time.Millisecond
-	QueryPollMaxInterval = 5 * time.Second
+	queryPollInterval    = 500 * time.Millisecond
+	queryPollMaxInterval = 5 * time.Second
 )
 
 // actorsResponse is the part of an ActorsQuery response this client reads
@@ -82,12 +82,12 @@ func (c *Client) queryActors(ctx context.Context, projectID int64, src ActorsSou
 // query is a 400/500 APIError from do.
 func (c *Client) pollQuery(ctx context.Context, projectID int64, id string, st *queryStatus) (actorsResponse, error) {
 	path := endpointQueryStatus.at(projectID, id)
-	wait := QueryPollInterval
+	wait := queryPollInterval
 	for st == nil || !st.Complete {
 		if err := sleepCtx(ctx, wait); err != nil {
 			return actorsResponse{}, fmt.Errorf("waiting for PostHog query %s: %w", id, err)
 		}
-		wait = min(wait*2, QueryPollMaxInterval)
+		wait = min(wait*2, queryPollMaxInterval)
 		var w struct {
 			QueryStatus *queryStatus `json:"query_status"`
 		}

@@ -185,8 +185,8 @@ func TestFunnelCorrelationPersonsQueryBodies(t *testing.T) {
 }
 
 func TestQueryAsyncPolling(t *testing.T) {
-	QueryPollInterval, QueryPollMaxInterval = time.Millisecond, 2*time.Millisecond
-	defer func() { QueryPollInterval, QueryPollMaxInterval = 500*time.Millisecond, 5*time.Second }()
+	queryPollInterval, queryPollMaxInterval = time.Millisecond, 2*time.Millisecond
+	defer func() { queryPollInterval, queryPollMaxInterval = 500*time.Millisecond, 5*time.Second }()
 	var polls atomic.Int32
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch {
@@ -210,8 +210,8 @@ func TestQueryAsyncPolling(t *testing.T) {
 }
 
 func TestQueryAsyncFailure(t *testing.T) {
-	QueryPollInterval = time.Millisecond
-	defer func() { QueryPollInterval = 500 * time.Millisecond }()
+	queryPollInterval = time.Millisecond
+	defer func() { queryPollInterval = 500 * time.Millisecond }()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method == http.MethodPost {
 			writeJSON(w, 202, `{"query_status": {"id": "q-2", "complete": false}}`)

@@ -77,8 +77,9 @@ func parseRetryAfter(v string, now time.Time) (time.Duration, bool) {
 	return 0, false
 }
 
-// DRF's Throttled detail (docs/dev/posthog-behaviour.md#rate-limits): "Request was throttled. Expected
-// available in N seconds." (singular "second" when N is 1 in DRF's ngettext).
+// DRF's Throttled detail (docs/dev/posthog-behaviour.md#rate-limits): "Request was
+// throttled. Expected available in N seconds." (singular "second" when N is 1 in
+// DRF's ngettext).
 var throttledDetailRE = regexp.MustCompile(`(?i)expected available in\s+(\d+(?:\.\d+)?)\s+seconds?`)
 
 // parseThrottledDetail extracts the wait from PostHog's throttled detail.
