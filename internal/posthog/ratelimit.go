@@ -48,9 +48,9 @@ type RateClass string
 // The throttle classes of the endpoints the client calls; endpoints.go
 // gives every endpoint its class.
 const (
-	// RateClassDelete: bulk_delete (PostHog counts it, DELETE person,
-	// delete_events and delete_recordings in persons_delete_burst +
-	// persons_delete_sustained).
+	// RateClassDelete: bulk_delete, which PostHog counts together with
+	// DELETE person, delete_events and delete_recordings in
+	// persons_delete_burst + persons_delete_sustained.
 	RateClassDelete RateClass = "delete"
 	// RateClassPersonsRead: every other persons action, including the
 	// legacy actor endpoints under /persons/ (clickhouse_burst).
