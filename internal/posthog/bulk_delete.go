@@ -4,11 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 )
 
 // MaxBulkDelete is the most ids (or distinct ids) one bulk_delete accepts
-// (reference §4.6).
+// (docs/dev/posthog-behaviour.md#bulk-delete).
 const MaxBulkDelete = 1000
 
 // BulkDeleteRequest selects persons by UUID (IDs) or by distinct id, never both.
@@ -18,17 +17,18 @@ type BulkDeleteRequest struct {
 	DeleteEvents, DeleteRecordings, KeepPerson bool
 }
 
-// DeletionError is one person that bulk_delete could not handle. Step is
-// empty on PostHog versions that only report person_uuid (reference §4.6).
+// DeletionError is one person that bulk_delete could not handle. Step is empty on
+// PostHog versions that only report person_uuid
+// (docs/dev/posthog-behaviour.md#bulk-delete).
 type DeletionError struct {
 	PersonUUID string
 	Step       string
 }
 
-// BulkDeleteResult is the 202 body. PostHog answers in a sync mode
-// (PersonsDeleted = N) or an async mode (PersonsQueuedForDeletion = N,
-// PersonsDeleted = 0); callers must accept both (reference §1.3).
-// Non-empty DeletionErrors mean those persons were not deleted.
+// BulkDeleteResult is the 202 body. PostHog answers in a sync mode (PersonsDeleted
+// = N) or an async mode (PersonsQueuedForDeletion = N, PersonsDeleted = 0);
+// callers must accept both (docs/dev/posthog-behaviour.md#bulk-delete). Non-empty
+// DeletionErrors mean those persons were not deleted.
 type BulkDeleteResult struct {
 	PersonsFound                                         int
 	PersonsDeleted                                       int
@@ -60,13 +60,14 @@ type bulkDeleteWire struct {
 // BulkDelete makes one bulk_delete call. It refuses, without calling, more
 // than MaxBulkDelete ids, or both or neither list set (PostHog's own 400s).
 // Flags are sent as JSON booleans: PostHog applies Python bool() to them, so
-// a string "false" would count as true (reference §1.5).
+// a string "false" would count as true (docs/dev/posthog-behaviour.md#bulk-delete).
 //
 // Although POST, this call is retried on 429/5xx/transport errors like the
 // idempotent calls: repeating a bulk_delete is safe because PostHog does not
-// duplicate an already-queued deletion (AsyncDeletion insert ignores
-// conflicts) and deleting an already-deleted person is a no-op
-// (reference §4.6 "Re-requests", §5).
+// duplicate an already-queued deletion (AsyncDeletion insert ignores conflicts)
+// and deleting an already-deleted person is a no-op
+// (docs/dev/posthog-behaviour.md#bulk-delete,
+// docs/dev/posthog-behaviour.md#event-deletion).
 func (c *Client) BulkDelete(ctx context.Context, projectID int64, req BulkDeleteRequest) (*BulkDeleteResult, error) {
 	switch {
 	case len(req.IDs) > 0 && len(req.DistinctIDs) > 0:
@@ -79,9 +80,8 @@ func (c *Client) BulkDelete(ctx context.Context, projectID int64, req BulkDelete
 		return nil, fmt.Errorf("posthog: BulkDelete takes at most %d distinct ids per call, got %d", MaxBulkDelete, len(req.DistinctIDs))
 	}
 	body := bulkDeleteBody(req)
-	path := projectPath(projectID, "persons/bulk_delete/")
 	var w bulkDeleteWire
-	if _, err := c.do(ctx, http.MethodPost, "/api/projects/{project_id}/persons/bulk_delete/", path, nil, body, &w); err != nil {
+	if _, err := c.do(ctx, endpointBulkDelete, endpointBulkDelete.at(projectID, ""), nil, body, &w); err != nil {
 		return nil, err
 	}
 	res := &BulkDeleteResult{

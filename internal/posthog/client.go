@@ -1,6 +1,7 @@
-// Package posthog is the typed client for PostHog's persons REST API, as
-// described in shared/reference/posthog-persons-api.md. The provider builds
-// no URLs itself: every persons endpoint has a method here.
+// Package posthog is the typed client for PostHog's persons REST API and the
+// Query API, as docs/dev/posthog-behaviour.md describes them. The provider
+// builds no URLs and reads no PostHog error texts itself: every endpoint is
+// declared in endpoints.go and has a method here.
 package posthog
 
 import (
@@ -148,19 +149,17 @@ func checkRedirect(req *http.Request, via []*http.Request) error {
 	return nil
 }
 
-func projectPath(projectID int64, rest string) string {
-	return fmt.Sprintf("/api/projects/%d/%s", projectID, rest)
-}
-
-// do performs one API call with retries. tmpl is the path template used in
-// logs (no ids or distinct ids); path is the real path below the host; body,
+// do performs one call of endpoint ep with retries. ep names the method, the
+// throttle class and the path template used in logs (no ids or distinct ids);
+// path is the real escaped path below the host; body,
 // when non-nil, is sent as JSON; out, when non-nil, receives the decoded 2xx
 // body. It returns the final status code on success.
 //
 // Every method is retried the same way: all calls made here are safe to
 // repeat (GETs, read-only batch POSTs, DELETE, and bulk_delete whose
 // re-requests do not duplicate deletions; see BulkDelete).
-func (c *Client) do(ctx context.Context, method, tmpl, path string, query url.Values, body, out any) (int, error) {
+func (c *Client) do(ctx context.Context, ep endpoint, path string, query url.Values, body, out any) (int, error) {
+	method, tmpl := ep.method, ep.template()
 	// path arrives escaped (ids go through url.PathEscape); keep Path and
 	// RawPath consistent so an escaped "/" is not escaped twice.
 	u := *c.base
@@ -185,7 +184,7 @@ func (c *Client) do(ctx context.Context, method, tmpl, path string, query url.Va
 	// The key may never appear in logs; masking is a second line of defence.
 	ctx = tflog.MaskAllFieldValuesStrings(ctx, c.apiKey)
 	ctx = tflog.MaskMessageStrings(ctx, c.apiKey)
-	class := rateClassOf(method, tmpl)
+	class := ep.class
 	fields := map[string]any{"method": method, "path": tmpl}
 
 	attempts := c.maxRetries + 1

@@ -57,48 +57,27 @@ func TestNewClientValidates(t *testing.T) {
 	}
 }
 
-func TestGetPersonRetrieveShapeAndAuth(t *testing.T) {
+func TestBatchByUUIDsPersonRecordShapeAndAuth(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if got := r.Header.Get("Authorization"); got != "Bearer "+testKey {
 			t.Errorf("Authorization = %q", got)
 		}
-		if r.Method != http.MethodGet || r.URL.Path != "/api/projects/7/persons/0190a0e8-0000-7000-8000-000000000001/" {
+		if r.Method != http.MethodPost || r.URL.Path != "/api/projects/7/persons/batch_by_uuids/" {
 			t.Errorf("got %s %s", r.Method, r.URL.Path)
 		}
-		writeJSON(w, 200, `{"id": 42, "name": "ann@example.com", "distinct_ids": ["ann","d2"], "properties": {"email":"ann@example.com","n":3},
-			"created_at": "2026-01-01T00:00:00Z", "uuid": "0190a0e8-0000-7000-8000-000000000001", "last_seen_at": null}`)
+		writeJSON(w, 200, `{"results": {"0190a0e8-0000-7000-8000-000000000001": {"id": 42, "name": "ann@example.com", "distinct_ids": ["ann","d2"],
+			"properties": {"email":"ann@example.com","n":3}, "created_at": "2026-01-01T00:00:00Z",
+			"uuid": "0190a0e8-0000-7000-8000-000000000001", "last_seen_at": null}}}`)
 	}))
 	defer srv.Close()
-	p, err := newTestClient(t, srv.URL, 0).GetPerson(context.Background(), 7, "0190a0e8-0000-7000-8000-000000000001")
+	found, err := newTestClient(t, srv.URL, 0).BatchByUUIDs(context.Background(), 7, []string{"0190a0e8-0000-7000-8000-000000000001"})
 	if err != nil {
 		t.Fatal(err)
 	}
+	p := found["0190a0e8-0000-7000-8000-000000000001"]
 	if p.ID != 42 || p.UUID != "0190a0e8-0000-7000-8000-000000000001" || p.Name != "ann@example.com" ||
 		len(p.DistinctIDs) != 2 || p.Properties["n"] != float64(3) || p.LastSeenAt != "" || p.IsIdentified != nil {
 		t.Fatalf("person = %+v", p)
-	}
-}
-
-func TestListPersonsShape(t *testing.T) {
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		q := r.URL.Query()
-		if r.URL.Path != "/api/projects/1/persons/" || q.Get("limit") != "2" || q.Get("distinct_id") != "d1" || !q.Has("include_total") || q.Has("offset") {
-			t.Errorf("got %s", r.URL)
-		}
-		writeJSON(w, 200, `{"results":[{"type":"person","id":"0190a0e8-0000-7000-8000-000000000002","uuid":"0190a0e8-0000-7000-8000-000000000002",
-			"created_at":"2026-01-01T00:00:00Z","last_seen_at":"2026-01-02T00:00:00Z","properties":{},"is_identified":true,"name":"d1",
-			"distinct_ids":["d1"],"matched_recordings":[],"value_at_data_point":null}],
-			"next":"http://x/api/projects/1/persons/?limit=2&offset=2","previous":null,"count":1}`)
-	}))
-	defer srv.Close()
-	page, err := newTestClient(t, srv.URL, 0).ListPersons(context.Background(), 1, ListPersonsOptions{Limit: 2, DistinctID: "d1", IncludeTotal: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := page.Results[0]
-	if p.ID != 0 || p.UUID != "0190a0e8-0000-7000-8000-000000000002" || p.IsIdentified == nil || !*p.IsIdentified ||
-		p.LastSeenAt == "" || page.Count == nil || *page.Count != 1 || page.Next == "" || page.Previous != "" {
-		t.Fatalf("page = %+v, person = %+v", page, p)
 	}
 }
 
@@ -221,29 +200,6 @@ func TestBulkDeleteRequestAndResponse(t *testing.T) {
 	}
 }
 
-func TestDeletePersonPresenceFlags(t *testing.T) {
-	var queries []string
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method != http.MethodDelete || r.URL.Path != "/api/projects/2/persons/0190a0e8-0000-7000-8000-000000000003/" {
-			t.Errorf("got %s %s", r.Method, r.URL.Path)
-		}
-		queries = append(queries, r.URL.RawQuery)
-		w.WriteHeader(http.StatusAccepted) // empty body
-	}))
-	defer srv.Close()
-	c := newTestClient(t, srv.URL, 0)
-	id := "0190a0e8-0000-7000-8000-000000000003"
-	for _, o := range []DeletePersonOptions{{}, {DeleteEvents: true}, {DeleteEvents: true, DeleteRecordings: true, KeepPerson: true}} {
-		if err := c.DeletePerson(context.Background(), 2, id, o); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want := []string{"", "delete_events=true", "delete_events=true&delete_recordings=true&keep_person=true"}
-	if fmt.Sprint(queries) != fmt.Sprint(want) {
-		t.Fatalf("queries = %q", queries)
-	}
-}
-
 func TestListDeletionStatusPages(t *testing.T) {
 	rows := []string{"a", "b", "c", "d", "e"}
 	var offsets []string
@@ -302,22 +258,22 @@ func TestErrorMessages(t *testing.T) {
 		{"400", "bulk", 400, `{"type":"validation_error","code":"invalid_input","detail":"You must provide either distinct_ids or ids, not both","attr":null}`,
 			[]string{"POST /api/projects/1/persons/bulk_delete/: 400 invalid_input: You must provide either distinct_ids or ids, not both"}, nil},
 		{"401", "bulk", 401, `{"type":"authentication_error","code":"authentication_failed","detail":"Incorrect authentication credentials.","attr":null}`,
-			[]string{"401 authentication_failed", "API key is missing or invalid"}, IsUnauthorized},
+			[]string{"401 authentication_failed", "API key is missing or invalid"}, isUnauthorized},
 		{"403 scope", "bulk", 403, `{"type":"authentication_error","code":"permission_denied","detail":"API key missing required scope 'person:write'","attr":null}`,
-			[]string{"POST /api/projects/1/persons/bulk_delete/: 403 permission_denied: API key missing required scope 'person:write' (give the API key the person:write scope)"}, IsUnauthorized},
-		{"403 project", "get", 403, `{"type":"authentication_error","code":"permission_denied","detail":"API key does not have access to the requested project: ID 1.","attr":null}`,
-			[]string{"GET /api/projects/1/persons/42/: 403 permission_denied", "give the key access to project 1"}, IsUnauthorized},
-		{"404", "get", 404, `{"type":"invalid_request","code":"not_found","detail":"Not found.","attr":null}`,
-			[]string{"GET /api/projects/1/persons/42/: 404 not_found: Not found."}, IsNotFound},
-		{"429", "get", 429, `{"type":"throttled_error","code":"throttled","detail":"Request was throttled. Expected available in 40 seconds.","attr":null}`,
-			[]string{"429 throttled: Request was throttled", "asked to wait 40s"}, IsThrottled},
+			[]string{"POST /api/projects/1/persons/bulk_delete/: 403 permission_denied: API key missing required scope 'person:write' (give the API key the person:write scope)"}, isUnauthorized},
+		{"403 project", "cohorts", 403, `{"type":"authentication_error","code":"permission_denied","detail":"API key does not have access to the requested project: ID 1.","attr":null}`,
+			[]string{"GET /api/projects/1/persons/cohorts/: 403 permission_denied", "give the key access to project 1"}, isUnauthorized},
+		{"404", "cohorts", 404, `{"type":"invalid_request","code":"not_found","detail":"Not found.","attr":null}`,
+			[]string{"GET /api/projects/1/persons/cohorts/: 404 not_found: Not found."}, IsNotFound},
+		{"429", "cohorts", 429, `{"type":"throttled_error","code":"throttled","detail":"Request was throttled. Expected available in 40 seconds.","attr":null}`,
+			[]string{"429 throttled: Request was throttled", "asked to wait 40s"}, isThrottled},
 		{"cohorts hand-built", "cohorts", 400, `{"message":"Could not retrieve team","detail":"Could not validate team associated with user"}`,
 			[]string{"GET /api/projects/1/persons/cohorts/: 400 Bad Request: Could not retrieve team: Could not validate team associated with user"}, nil},
 		{"attr", "status", 400, `{"type":"validation_error","code":"invalid_choice","detail":"\"x\" is not a valid choice.","attr":"status"}`,
 			[]string{`400 invalid_choice: "x" is not a valid choice. (field "status")`}, nil},
-		{"html", "get", 502, "<html><head><title>502 Bad Gateway</title></head><body>" + strings.Repeat("nginx ", 500) + "</body></html>",
-			[]string{`GET /api/projects/1/persons/42/: 502 Bad Gateway: unexpected non-JSON body: HTML page titled "502 Bad Gateway"`}, nil},
-		{"plain text", "get", 400, strings.Repeat("x", 5000), []string{"400 Bad Request: unexpected non-JSON body: xxxx", "…"}, nil},
+		{"html", "cohorts", 502, "<html><head><title>502 Bad Gateway</title></head><body>" + strings.Repeat("nginx ", 500) + "</body></html>",
+			[]string{`GET /api/projects/1/persons/cohorts/: 502 Bad Gateway: unexpected non-JSON body: HTML page titled "502 Bad Gateway"`}, nil},
+		{"plain text", "cohorts", 400, strings.Repeat("x", 5000), []string{"400 Bad Request: unexpected non-JSON body: xxxx", "…"}, nil},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -332,8 +288,6 @@ func TestErrorMessages(t *testing.T) {
 			switch tc.method {
 			case "bulk":
 				_, err = c.BulkDelete(ctx, 1, BulkDeleteRequest{IDs: []string{"u"}})
-			case "get":
-				_, err = c.GetPerson(ctx, 1, "42")
 			case "cohorts":
 				_, err = c.PersonCohorts(ctx, 1, "42")
 			case "status":
@@ -365,7 +319,7 @@ func TestErrorMessages(t *testing.T) {
 func TestUnexpected200Shapes(t *testing.T) {
 	for name, body := range map[string]string{
 		"html":       "<html><title>Login</title></html>",
-		"wrong type": `{"id":"not-a-number-or-uuid","uuid":5}`,
+		"wrong type": `{"results":[{"id":"not-a-number","name":5}]}`,
 		"array":      `[1,2]`,
 		"empty":      ``,
 	} {
@@ -374,8 +328,8 @@ func TestUnexpected200Shapes(t *testing.T) {
 				_, _ = io.WriteString(w, body)
 			}))
 			defer srv.Close()
-			_, err := newTestClient(t, srv.URL, 0).GetPerson(context.Background(), 1, "42")
-			if err == nil || !strings.Contains(err.Error(), "GET /api/projects/1/persons/42/: unexpected response from PostHog") {
+			_, err := newTestClient(t, srv.URL, 0).PersonCohorts(context.Background(), 1, "42")
+			if err == nil || !strings.Contains(err.Error(), "GET /api/projects/1/persons/cohorts/: unexpected response from PostHog") {
 				t.Fatalf("err = %v", err)
 			}
 		})
@@ -384,8 +338,8 @@ func TestUnexpected200Shapes(t *testing.T) {
 		_, _ = io.WriteString(w, `{"results":"oops"}`)
 	}))
 	defer srv.Close()
-	if _, err := newTestClient(t, srv.URL, 0).ListPersons(context.Background(), 1, ListPersonsOptions{}); err == nil ||
-		!strings.Contains(err.Error(), "GET /api/projects/1/persons/: unexpected response") {
+	if _, err := newTestClient(t, srv.URL, 0).BatchByDistinctIDs(context.Background(), 1, []string{"a"}); err == nil ||
+		!strings.Contains(err.Error(), "POST /api/projects/1/persons/batch_by_distinct_ids/: unexpected response") {
 		t.Fatalf("err = %v", err)
 	}
 }
@@ -397,7 +351,7 @@ func TestBodyCap(t *testing.T) {
 	defer srv.Close()
 	c := newTestClient(t, srv.URL, 3)
 	c.maxBody = 1000
-	_, err := c.ListPersons(context.Background(), 1, ListPersonsOptions{})
+	_, err := c.PersonCohorts(context.Background(), 1, "42")
 	if err == nil || !strings.Contains(err.Error(), "exceeds 1000 bytes") {
 		t.Fatalf("err = %v", err)
 	}
@@ -416,7 +370,7 @@ func TestCrossHostRedirectRefused(t *testing.T) {
 		http.Redirect(w, r, other.URL+r.URL.Path, http.StatusFound)
 	}))
 	defer srv.Close()
-	_, err := newTestClient(t, srv.URL, 3).GetPerson(context.Background(), 1, "42")
+	_, err := newTestClient(t, srv.URL, 3).PersonCohorts(context.Background(), 1, "42")
 	if err == nil || !strings.Contains(err.Error(), "refused to follow redirect to another host") {
 		t.Fatalf("err = %v", err)
 	}
@@ -452,10 +406,10 @@ func TestRetriesExhausted(t *testing.T) {
 		writeJSON(w, 500, `{"type":"server_error","code":"error","detail":"A server error occurred.","attr":null}`)
 	}))
 	defer srv.Close()
-	_, err := newTestClient(t, srv.URL, 2).GetPerson(context.Background(), 1, "42")
+	_, err := newTestClient(t, srv.URL, 2).PersonCohorts(context.Background(), 1, "42")
 	var ae *APIError
 	if !errors.As(err, &ae) || ae.Attempts != 3 || calls.Load() != 3 ||
-		!strings.Contains(err.Error(), "GET /api/projects/1/persons/42/: 500 error: A server error occurred. [gave up after 3 attempts]") {
+		!strings.Contains(err.Error(), "GET /api/projects/1/persons/cohorts/: 500 error: A server error occurred. [gave up after 3 attempts]") {
 		t.Fatalf("err = %v, calls = %d", err, calls.Load())
 	}
 }
@@ -467,7 +421,7 @@ func TestNotRetried4xx(t *testing.T) {
 		writeJSON(w, 404, `{"type":"invalid_request","code":"not_found","detail":"Not found.","attr":null}`)
 	}))
 	defer srv.Close()
-	_, err := newTestClient(t, srv.URL, 4).GetPerson(context.Background(), 1, "42")
+	_, err := newTestClient(t, srv.URL, 4).PersonCohorts(context.Background(), 1, "42")
 	if !IsNotFound(err) || calls.Load() != 1 {
 		t.Fatalf("err = %v calls = %d", err, calls.Load())
 	}
@@ -523,7 +477,7 @@ func TestThrottledWaitPastDeadlineFailsNow(t *testing.T) {
 	defer cancel()
 	start := time.Now()
 	_, err := newTestClient(t, srv.URL, 4).PersonCohorts(ctx, 1, "42")
-	if err == nil || !IsThrottled(err) || !strings.Contains(err.Error(), "PostHog asked to wait 40 s") || time.Since(start) > time.Second {
+	if err == nil || !isThrottled(err) || !strings.Contains(err.Error(), "PostHog asked to wait 40 s") || time.Since(start) > time.Second {
 		t.Fatalf("err = %v after %v", err, time.Since(start))
 	}
 }
@@ -540,7 +494,7 @@ func TestCancelDuringBackoffStopsPromptly(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	time.AfterFunc(100*time.Millisecond, cancel)
 	start := time.Now()
-	_, err = c.GetPerson(ctx, 1, "42")
+	_, err = c.PersonCohorts(ctx, 1, "42")
 	if !errors.Is(err, context.Canceled) || time.Since(start) > 2*time.Second {
 		t.Fatalf("err = %v after %v", err, time.Since(start))
 	}
@@ -604,9 +558,14 @@ func TestPathEscapingAndHostPrefix(t *testing.T) {
 		writeJSON(w, 404, `{"type":"invalid_request","code":"not_found","detail":"Not found.","attr":null}`)
 	}))
 	defer srv.Close()
-	_, err := newTestClient(t, srv.URL+"/posthog/", 0).GetPerson(context.Background(), 1, "a/b c")
-	if got != "/posthog/api/projects/1/persons/a%2Fb%20c/" || !IsNotFound(err) ||
-		!strings.HasPrefix(err.Error(), "GET /posthog/api/projects/1/persons/a%2Fb%20c/: 404") {
+	c := newTestClient(t, srv.URL+"/posthog/", 0)
+	_, err := c.do(context.Background(), endpointQueryStatus, endpointQueryStatus.at(1, "a/b c"), nil, nil, nil)
+	if got != "/posthog/api/projects/1/query/a%2Fb%20c/" || !IsNotFound(err) ||
+		!strings.HasPrefix(err.Error(), "GET /posthog/api/projects/1/query/a%2Fb%20c/: 404") {
 		t.Fatalf("path %q, err %v", got, err)
 	}
 }
+
+// isUnauthorized and isThrottled classify errors in the tables above.
+func isUnauthorized(err error) bool { return hasStatus(err, 401) || hasStatus(err, 403) }
+func isThrottled(err error) bool    { return hasStatus(err, 429) }

@@ -3,13 +3,12 @@ package posthog
 import (
 	"context"
 	"errors"
-	"net/http"
 	"net/url"
 	"strings"
 )
 
 // Cohort is a cohort the person belongs to. Count is the cohort's size
-// (null when not computed), not membership (reference §4.8).
+// (null when not computed), not membership (docs/dev/posthog-behaviour.md#cohorts).
 type Cohort struct {
 	ID    int64
 	Name  string
@@ -17,14 +16,15 @@ type Cohort struct {
 }
 
 // PersonCohorts lists the cohorts of a person (numeric pk or UUID). Needs
-// person:read and cohort:read; an unknown person gives 404 (reference §4.8).
+// person:read and cohort:read; an unknown person gives 404
+// (docs/dev/posthog-behaviour.md#cohorts).
 func (c *Client) PersonCohorts(ctx context.Context, projectID int64, personID string) ([]Cohort, error) {
 	id := strings.TrimSpace(personID)
 	if id == "" {
-		// PostHog answers a missing person_id with a 500 (reference §4.8).
+		// PostHog answers a missing person_id with a 500
+		// (docs/dev/posthog-behaviour.md#cohorts).
 		return nil, errors.New("posthog: PersonCohorts needs a person id")
 	}
-	path := projectPath(projectID, "persons/cohorts/")
 	var w struct {
 		Results []struct {
 			ID    int64   `json:"id"`
@@ -33,7 +33,7 @@ func (c *Client) PersonCohorts(ctx context.Context, projectID int64, personID st
 		} `json:"results"`
 	}
 	q := url.Values{"person_id": {id}}
-	if _, err := c.do(ctx, http.MethodGet, "/api/projects/{project_id}/persons/cohorts/", path, q, nil, &w); err != nil {
+	if _, err := c.do(ctx, endpointPersonCohorts, endpointPersonCohorts.at(projectID, ""), q, nil, &w); err != nil {
 		return nil, err
 	}
 	out := make([]Cohort, 0, len(w.Results))

@@ -3,13 +3,12 @@ package posthog
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"net/url"
 	"strconv"
 )
 
 // DeletionStatus is one AsyncDeletion row: it tracks event deletion only
-// (reference §4.7, §5).
+// (docs/dev/posthog-behaviour.md#deletion-status).
 type DeletionStatus struct {
 	PersonUUID, Status, CreatedAt, DeleteVerifiedAt string // DeleteVerifiedAt "" when null
 }
@@ -25,10 +24,10 @@ type DeletionStatusOptions struct {
 // maxDeletionStatusPages guards against a server that never stops paging.
 const maxDeletionStatusPages = 100000
 
-// ListDeletionStatus reads every deletion_status row, following DRF
-// limit/offset pagination (reference §2.4). It pages with its own
-// limit/offset rather than PostHog's absolute next URL, so it never sends
-// the key to another host.
+// ListDeletionStatus reads every deletion_status row, following DRF limit/offset
+// pagination (docs/dev/posthog-behaviour.md#pagination). It pages with its own
+// limit/offset rather than PostHog's absolute next URL, so it never sends the key
+// to another host.
 func (c *Client) ListDeletionStatus(ctx context.Context, projectID int64, opts DeletionStatusOptions) ([]DeletionStatus, error) {
 	switch opts.Status {
 	case "", "all", "pending", "completed":
@@ -39,7 +38,7 @@ func (c *Client) ListDeletionStatus(ctx context.Context, projectID int64, opts D
 	if limit <= 0 {
 		limit = 100
 	}
-	path := projectPath(projectID, "persons/deletion_status/")
+	path := endpointDeletionStatus.at(projectID, "")
 	var out []DeletionStatus
 	offset := 0
 	for page := 0; page < maxDeletionStatusPages; page++ {
@@ -62,7 +61,7 @@ func (c *Client) ListDeletionStatus(ctx context.Context, projectID int64, opts D
 				DeleteVerifiedAt *string `json:"delete_verified_at"`
 			} `json:"results"`
 		}
-		if _, err := c.do(ctx, http.MethodGet, "/api/projects/{project_id}/persons/deletion_status/", path, q, nil, &w); err != nil {
+		if _, err := c.do(ctx, endpointDeletionStatus, path, q, nil, &w); err != nil {
 			return nil, err
 		}
 		for _, r := range w.Results {

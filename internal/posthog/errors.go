@@ -21,7 +21,8 @@ type APIError struct {
 	Method, Endpoint string // Endpoint = path without host and query
 	StatusCode       int
 	// Fields of PostHog's exceptions_hog body {type, code, detail, attr}
-	// (reference §2.2); hand-built bodies fill Detail from message/detail/error.
+	// (docs/dev/posthog-behaviour.md#error-bodies); hand-built bodies fill Detail
+	// from message/detail/error.
 	Type, Code, Detail, Attr string
 	Body                     string // short excerpt of a non-JSON body
 	Attempts                 int
@@ -63,7 +64,8 @@ func (e *APIError) Error() string {
 	return b.String()
 }
 
-// hint says what the user can do about the error (reference §2.1 messages).
+// hint says what the user can do about the error
+// (docs/dev/posthog-behaviour.md#authentication-and-scopes).
 func (e *APIError) hint() string {
 	switch e.StatusCode {
 	case http.StatusUnauthorized:
@@ -93,14 +95,6 @@ func (e *APIError) hint() string {
 
 // IsNotFound reports a 404 from PostHog.
 func IsNotFound(err error) bool { return hasStatus(err, http.StatusNotFound) }
-
-// IsThrottled reports a 429 from PostHog.
-func IsThrottled(err error) bool { return hasStatus(err, http.StatusTooManyRequests) }
-
-// IsUnauthorized reports a 401 or 403 from PostHog.
-func IsUnauthorized(err error) bool {
-	return hasStatus(err, http.StatusUnauthorized) || hasStatus(err, http.StatusForbidden)
-}
 
 func hasStatus(err error, code int) bool {
 	var ae *APIError
@@ -139,8 +133,9 @@ var htmlTitleRE = regexp.MustCompile(`(?is)<title[^>]*>(.*?)</title>`)
 func strconvQuote(s string) string { return fmt.Sprintf("%q", s) }
 
 // newAPIError builds an APIError from a non-2xx response body. It accepts
-// exceptions_hog bodies, the hand-built {message, detail}, {error} and
-// {success, detail} bodies, and anything else as an excerpt (reference §2.2).
+// exceptions_hog bodies, the hand-built {message, detail}, {error} and {success,
+// detail} bodies, and anything else as an excerpt
+// (docs/dev/posthog-behaviour.md#error-bodies).
 func newAPIError(method, endpoint string, status int, body []byte) *APIError {
 	e := &APIError{Method: method, Endpoint: endpoint, StatusCode: status}
 	var m map[string]any
@@ -165,7 +160,8 @@ func newAPIError(method, endpoint string, status int, body []byte) *APIError {
 		detail = jsonString(m["error"])
 	}
 	// update/update_property hand-build a body with code and detail swapped
-	// (reference §2.2): a code with spaces is really the detail.
+	// (docs/dev/posthog-behaviour.md#error-bodies): a code with spaces is really
+	// the detail.
 	if strings.Contains(e.Code, " ") && !strings.Contains(detail, " ") {
 		e.Code, detail = detail, e.Code
 	}

@@ -5,55 +5,52 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 )
 
 // This file calls the legacy persons actor endpoints that PostHog removed
-// (reference posthog-persons-api.md §1.2, §4.9–4.11): persons/lifecycle/
+// (docs/dev/posthog-behaviour.md#legacy-actor-endpoints): persons/lifecycle/
 // (GET), persons/funnel/ and persons/funnel/correlation/ (GET with a query
 // string, or POST with a JSON body). They remain on self-hosted instances
-// older than the Query API. They answer
-// {results:[{people:[…], count}], next} and page through `next` (§2.4).
+// older than the Query API. They answer {results:[{people:[…], count}], next}
+// and page through `next` (docs/dev/posthog-behaviour.md#pagination).
 
-// LegacyForm chooses how the legacy funnel endpoints receive the filter.
-type LegacyForm int
+// legacyForm chooses how the legacy funnel endpoints receive the filter.
+type legacyForm int
 
 const (
-	// LegacyGET sends every parameter in the query string; JSON values
+	// legacyGET sends every parameter in the query string; JSON values
 	// (events, properties, entities) are JSON-encoded strings.
-	LegacyGET LegacyForm = iota
-	// LegacyPOST sends the filter as a JSON body. The paging parameters
+	legacyGET legacyForm = iota
+	// legacyPOST sends the filter as a JSON body. The paging parameters
 	// (limit/offset) stay in the query string: PostHog builds `next` from the
 	// request URL only, so a follow-up POST to `next` with the same body gets
-	// the next offset (body keys would override the URL's, reference §4.9).
-	LegacyPOST
-	// LegacyAuto uses GET unless the query string would be longer than
-	// MaxLegacyQueryLength, then POST (long filters overflow URL limits of
-	// proxies and servers).
-	LegacyAuto
+	// the next offset (body keys would override the URL's).
+	legacyPOST
+	// legacyAuto uses GET unless the query string would be longer than
+	// maxLegacyQueryLength, then POST (long filters overflow URL limits of
+	// proxies and servers). Endpoints without a POST form always get GET.
+	legacyAuto
 )
 
-// MaxLegacyQueryLength is the longest query string LegacyAuto sends with GET.
-const MaxLegacyQueryLength = 4000
+// maxLegacyQueryLength is the longest query string legacyAuto sends with GET.
+const maxLegacyQueryLength = 4000
 
-func (f LegacyForm) String() string {
-	switch f {
-	case LegacyPOST:
-		return "POST"
-	case LegacyAuto:
-		return "auto"
-	}
-	return "GET"
+// legacyRequest is a request to a legacy actor endpoint: its GET and POST
+// forms (post is the zero endpoint when there is none), the filter
+// parameters, and the names of its paging parameters.
+type legacyRequest struct {
+	get, post           endpoint
+	params              map[string]any
+	limitKey, offsetKey string
 }
 
 // legacyCall remembers how a legacy page was requested, to request the next.
 type legacyCall struct {
-	method string
-	tmpl   string
-	body   map[string]any // POST only
+	ep   endpoint
+	body map[string]any // POST only
 }
 
 // legacyEntity is the legacy Filter's event entity.
@@ -73,76 +70,61 @@ func legacyEntities(events []EventStep) []map[string]any {
 	return out
 }
 
-// LegacyLifecyclePersons lists one page of lifecycle persons through GET
-// persons/lifecycle/ (reference §4.11): target_date is req.Day and
-// lifecycle_type is req.Status.
-func (c *Client) LegacyLifecyclePersons(ctx context.Context, projectID int64, req LifecycleActorsRequest) (*ActorsPage, error) {
+// legacy is GET persons/lifecycle/: target_date is the Day and
+// lifecycle_type the Status.
+func (r LifecycleActorsRequest) legacy() legacyRequest {
 	params := map[string]any{
-		"events":         legacyEntities(req.Events),
-		"target_date":    req.Day,
-		"lifecycle_type": req.Status,
+		"events":         legacyEntities(r.Events),
+		"target_date":    r.Day,
+		"lifecycle_type": string(r.Status),
 	}
-	addIf(params, "date_from", req.DateFrom)
-	addIf(params, "date_to", req.DateTo)
-	addIf(params, "interval", req.Interval)
-	if len(req.Properties) > 0 {
-		params["properties"] = req.Properties
+	addIf(params, "date_from", r.DateFrom)
+	addIf(params, "date_to", r.DateTo)
+	addIf(params, "interval", string(r.Interval))
+	if len(r.Properties) > 0 {
+		params["properties"] = r.Properties
 	}
-	if req.FilterTestAccounts {
-		params["filter_test_accounts"] = true
-	}
-	paging := pagingValues("limit", "offset", req.Limit, req.Offset)
-	return c.legacyRequest(ctx, projectID, "persons/lifecycle/", LegacyGET, params, paging)
+	return legacyRequest{get: endpointLegacyLifecycle, params: params, limitKey: "limit", offsetKey: "offset"}
 }
 
-// LegacyFunnelPersons lists one page of funnel persons through
-// persons/funnel/ (reference §4.9) in the given form.
-func (c *Client) LegacyFunnelPersons(ctx context.Context, projectID int64, req FunnelActorsRequest, form LegacyForm) (*ActorsPage, error) {
-	if req.Step == 0 {
-		return nil, errors.New("posthog: LegacyFunnelPersons needs a non-zero step")
-	}
-	params := legacyFunnelParams(req.Funnel)
-	params["funnel_step"] = req.Step
-	paging := pagingValues("limit", "offset", req.Limit, req.Offset)
-	return c.legacyRequest(ctx, projectID, "persons/funnel/", form, params, paging)
+// legacy is persons/funnel/ with funnel_step.
+func (r FunnelActorsRequest) legacy() legacyRequest {
+	params := r.Funnel.legacyParams()
+	params["funnel_step"] = r.Step
+	return legacyRequest{get: endpointLegacyFunnel, post: endpointLegacyFunnelPOST, params: params, limitKey: "limit", offsetKey: "offset"}
 }
 
-// LegacyFunnelCorrelationPersons lists one page of correlation persons
-// through persons/funnel/correlation/ (reference §4.10), which pages on
+// legacy is persons/funnel/correlation/, which pages on
 // funnel_correlation_person_limit/offset.
-func (c *Client) LegacyFunnelCorrelationPersons(ctx context.Context, projectID int64, req FunnelCorrelationActorsRequest, form LegacyForm) (*ActorsPage, error) {
-	if req.Event == nil && len(req.PropertyValues) == 0 {
-		return nil, errors.New("posthog: LegacyFunnelCorrelationPersons needs an event or property values")
-	}
-	params := legacyFunnelParams(req.Funnel)
-	params["funnel_correlation_type"] = req.CorrelationType()
-	if req.Event != nil {
-		params["funnel_correlation_person_entity"] = legacyEntity(*req.Event, 0)
+func (r FunnelCorrelationActorsRequest) legacy() legacyRequest {
+	params := r.Funnel.legacyParams()
+	params["funnel_correlation_type"] = string(r.correlationType())
+	if r.Event != nil {
+		params["funnel_correlation_person_entity"] = legacyEntity(*r.Event, 0)
 	} else {
-		params["funnel_correlation_property_values"] = req.PropertyValues
+		params["funnel_correlation_property_values"] = r.PropertyValues
 	}
-	if req.Converted != nil {
+	if r.Converted != nil {
 		// The old view compared the string, in the query string and the body alike.
-		params["funnel_correlation_person_converted"] = strconv.FormatBool(*req.Converted)
+		params["funnel_correlation_person_converted"] = strconv.FormatBool(*r.Converted)
 	}
-	paging := pagingValues("funnel_correlation_person_limit", "funnel_correlation_person_offset", req.Limit, req.Offset)
-	return c.legacyRequest(ctx, projectID, "persons/funnel/correlation/", form, params, paging)
+	return legacyRequest{
+		get: endpointLegacyFunnelCorrelation, post: endpointLegacyFunnelCorrelationPOST, params: params,
+		limitKey: "funnel_correlation_person_limit", offsetKey: "funnel_correlation_person_offset",
+	}
 }
 
-func legacyFunnelParams(f Funnel) map[string]any {
+func (f Funnel) legacyParams() map[string]any {
 	params := map[string]any{"events": legacyEntities(f.Steps)}
 	addIf(params, "date_from", f.DateFrom)
 	addIf(params, "date_to", f.DateTo)
 	if f.WindowInterval > 0 {
 		params["funnel_window_interval"] = f.WindowInterval
 	}
-	addIf(params, "funnel_window_interval_unit", f.WindowUnit)
-	addIf(params, "funnel_order_type", f.OrderType)
+	addIf(params, "funnel_window_interval_unit", string(f.WindowUnit))
+	addIf(params, "funnel_order_type", string(f.OrderType))
 	if len(f.Properties) > 0 {
 		params["properties"] = f.Properties
-	}
-	if f.FilterTestAccounts {
-		params["filter_test_accounts"] = true
 	}
 	return params
 }
@@ -153,13 +135,13 @@ func addIf(m map[string]any, key, value string) {
 	}
 }
 
-func pagingValues(limitKey, offsetKey string, limit, offset int) url.Values {
+func (r legacyRequest) paging(limit, offset int) url.Values {
 	q := url.Values{}
 	if limit > 0 {
-		q.Set(limitKey, strconv.Itoa(limit))
+		q.Set(r.limitKey, strconv.Itoa(limit))
 	}
 	if offset > 0 {
-		q.Set(offsetKey, strconv.Itoa(offset))
+		q.Set(r.offsetKey, strconv.Itoa(offset))
 	}
 	return q
 }
@@ -187,40 +169,44 @@ func queryValues(params map[string]any) (url.Values, error) {
 	return q, nil
 }
 
-func (c *Client) legacyRequest(ctx context.Context, projectID int64, rest string, form LegacyForm, params map[string]any, paging url.Values) (*ActorsPage, error) {
-	call := &legacyCall{method: http.MethodGet, tmpl: "/api/projects/{project_id}/" + rest}
+// legacyActors requests one page of a legacy endpoint in the given form.
+func (c *Client) legacyActors(ctx context.Context, projectID int64, r legacyRequest, form legacyForm, limit, offset int) (*actorsPage, error) {
+	if r.post == (endpoint{}) {
+		form = legacyGET
+	}
+	paging := r.paging(limit, offset)
 	query := paging
-	if form != LegacyPOST {
-		q, err := queryValues(params)
+	if form != legacyPOST {
+		q, err := queryValues(r.params)
 		if err != nil {
-			return nil, fmt.Errorf("posthog: %s: %w", rest, err)
+			return nil, fmt.Errorf("posthog: %s: %w", r.get.path, err)
 		}
 		for k, vs := range paging {
 			q[k] = vs
 		}
 		query = q
-		if form == LegacyAuto && len(q.Encode()) > MaxLegacyQueryLength {
-			form, query = LegacyPOST, paging
+		if form == legacyAuto && len(q.Encode()) > maxLegacyQueryLength {
+			form, query = legacyPOST, paging
 		}
 	}
-	if form == LegacyPOST {
-		call.method = http.MethodPost
-		call.body = params
+	call := &legacyCall{ep: r.get}
+	if form == legacyPOST {
+		call = &legacyCall{ep: r.post, body: r.params}
 	}
-	return c.legacyPage(ctx, call, projectPath(projectID, rest), query)
+	return c.legacyPage(ctx, call, call.ep.at(projectID, ""), query)
 }
 
-// LegacyNextPage requests the page that prev's Next links to, with the same
+// legacyNextPage requests the page that prev's next links to, with the same
 // method (and, for POST, the same body). It returns nil, nil when prev has
-// no Next.
-func (c *Client) LegacyNextPage(ctx context.Context, prev *ActorsPage) (*ActorsPage, error) {
-	if prev == nil || prev.Next == "" {
+// no next.
+func (c *Client) legacyNextPage(ctx context.Context, prev *actorsPage) (*actorsPage, error) {
+	if prev == nil || prev.next == "" {
 		return nil, nil
 	}
 	if prev.legacy == nil {
-		return nil, errors.New("posthog: LegacyNextPage needs a page from a legacy endpoint")
+		return nil, errors.New("posthog: legacyNextPage needs a page from a legacy endpoint")
 	}
-	path, query, err := c.resolveNext(prev.Next, prev.path)
+	path, query, err := c.resolveNext(prev.next, prev.path)
 	if err != nil {
 		return nil, err
 	}
@@ -230,9 +216,9 @@ func (c *Client) LegacyNextPage(ctx context.Context, prev *ActorsPage) (*ActorsP
 // resolveNext turns PostHog's `next` into a path (below the configured host)
 // and query. PostHog sends an absolute URL, or, from format_paginated_url
 // when the request already had an offset, the path with its leading slash
-// removed (reference §2.4). Relative links, with or without the slash, are
-// taken from the host's root, not from the current request path (which a
-// browser would do, doubling the path). Absolute links must point at the
+// removed (docs/dev/posthog-behaviour.md#pagination). Relative links, with or
+// without the slash, are taken from the host's root, not from the current
+// request path (which a browser would do, doubling the path). Absolute links must point at the
 // configured scheme and host: the API key is never sent elsewhere. A host
 // path prefix is kept once whether or not the link repeats it.
 //
@@ -271,27 +257,22 @@ func (c *Client) resolveNext(next, current string) (string, url.Values, error) {
 type legacyResponse struct {
 	Results []struct {
 		People []wirePerson `json:"people"`
-		Count  *int         `json:"count"`
 	} `json:"results"`
-	Next           *string `json:"next"`
-	MissingPersons *int    `json:"missing_persons"`
+	Next *string `json:"next"`
 }
 
-func (c *Client) legacyPage(ctx context.Context, call *legacyCall, path string, query url.Values) (*ActorsPage, error) {
+func (c *Client) legacyPage(ctx context.Context, call *legacyCall, path string, query url.Values) (*actorsPage, error) {
 	var body any
 	if call.body != nil {
 		body = call.body
 	}
 	var w legacyResponse
-	status, err := c.do(ctx, call.method, call.tmpl, path, query, body, &w)
+	status, err := c.do(ctx, call.ep, path, query, body, &w)
 	if err != nil {
 		return nil, err
 	}
-	page := &ActorsPage{Next: deref(w.Next), legacy: call, path: path}
-	page.HasMore = page.Next != ""
-	if w.MissingPersons != nil {
-		page.MissingPersons = *w.MissingPersons
-	}
+	page := &actorsPage{next: deref(w.Next), legacy: call, path: path}
+	page.hasMore = page.next != ""
 	for _, r := range w.Results {
 		for i, wp := range r.People {
 			p, err := wp.person()
@@ -299,9 +280,9 @@ func (c *Client) legacyPage(ctx context.Context, call *legacyCall, path string, 
 				err = errors.New("person has no uuid")
 			}
 			if err != nil {
-				return nil, fmt.Errorf("%s %s: unexpected response from PostHog (status %d): people[%d]: %v", call.method, path, status, i, err)
+				return nil, fmt.Errorf("%s %s: unexpected response from PostHog (status %d): people[%d]: %v", call.ep.method, path, status, i, err)
 			}
-			page.Persons = append(page.Persons, p)
+			page.persons = append(page.persons, p)
 		}
 	}
 	return page, nil

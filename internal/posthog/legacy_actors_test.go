@@ -59,23 +59,25 @@ func TestLegacyLifecyclePersonsQueryString(t *testing.T) {
 		writeJSON(w, 200, legacyPeople("", "p2", "p3"))
 	}))
 	defer srv.Close()
-	page, err := newTestClient(t, srv.URL, 0).LegacyLifecyclePersons(context.Background(), 3, LifecycleActorsRequest{
+	lifecycle := LifecycleActorsRequest{
 		Events:   []EventStep{{Event: "$pageview", Properties: []PropertyFilter{{Type: "event", Key: "$number", Value: "1", Operator: "exact"}}}},
-		DateFrom: "2020-01-12", DateTo: "2020-01-19", Interval: "day", Day: "2020-01-13", Status: "dormant", Limit: 100,
-	})
+		DateFrom: "2020-01-12", DateTo: "2020-01-19", Interval: "day", Day: "2020-01-13", Status: "dormant",
+	}
+	// Lifecycle has only the GET form, whatever form is asked for.
+	page, err := newTestClient(t, srv.URL, 0).legacyActors(context.Background(), 3, lifecycle.legacy(), legacyPOST, 100, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if page.HasMore || page.Next != "" || len(page.Persons) != 2 {
+	if page.hasMore || page.next != "" || len(page.persons) != 2 {
 		t.Fatalf("page = %+v", page)
 	}
-	p := page.Persons[1]
+	p := page.persons[1]
 	if p.UUID != "00000000-0000-4000-8000-000000000001" || p.DistinctIDs[0] != "p3" || p.Properties["email"] != "p3@example.com" ||
 		p.IsIdentified == nil || *p.IsIdentified {
 		t.Errorf("person = %+v", p)
 	}
-	if next, err := newTestClient(t, srv.URL, 0).LegacyNextPage(context.Background(), page); next != nil || err != nil {
-		t.Errorf("LegacyNextPage without next = %v, %v", next, err)
+	if next, err := newTestClient(t, srv.URL, 0).legacyNextPage(context.Background(), page); next != nil || err != nil {
+		t.Errorf("legacyNextPage without next = %v, %v", next, err)
 	}
 }
 
@@ -111,10 +113,10 @@ func TestLegacyFunnelPersonsGETAndPOST(t *testing.T) {
 	}))
 	defer srv.Close()
 	c := newTestClient(t, srv.URL, 0)
-	for _, form := range []LegacyForm{LegacyGET, LegacyPOST} {
-		page, err := c.LegacyFunnelPersons(context.Background(), 1, FunnelActorsRequest{Funnel: s4Funnel, Step: -3, Limit: 50, Offset: 10}, form)
-		if err != nil || len(page.Persons) != 1 || page.HasMore {
-			t.Fatalf("%s: page = %+v, err = %v", form, page, err)
+	for _, form := range []legacyForm{legacyGET, legacyPOST} {
+		page, err := c.legacyActors(context.Background(), 1, FunnelActorsRequest{Funnel: s4Funnel, Step: -3}.legacy(), form, 50, 10)
+		if err != nil || len(page.persons) != 1 || page.hasMore {
+			t.Fatalf("form %d: page = %+v, err = %v", form, page, err)
 		}
 	}
 	if !reflect.DeepEqual(seen, []string{"GET", "POST"}) {
@@ -128,7 +130,6 @@ func TestLegacyFunnelCorrelationPersonsGETAndPOST(t *testing.T) {
 		Funnel:    Funnel{Steps: []EventStep{{Event: "user signed up"}, {Event: "paid"}}, DateFrom: "2020-01-01", DateTo: "2020-01-14"},
 		Event:     &EventStep{Event: "negatively_related"},
 		Converted: &no,
-		Limit:     20,
 	}
 	events := `[{"id":"user signed up","order":0,"type":"events"},{"id":"paid","order":1,"type":"events"}]`
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -170,15 +171,15 @@ func TestLegacyFunnelCorrelationPersonsGETAndPOST(t *testing.T) {
 	}))
 	defer srv.Close()
 	c := newTestClient(t, srv.URL, 0)
-	page, err := c.LegacyFunnelCorrelationPersons(context.Background(), 1, req, LegacyGET)
-	if err != nil || !page.HasMore || len(page.Persons) != 2 {
+	page, err := c.legacyActors(context.Background(), 1, req.legacy(), legacyGET, 20, 0)
+	if err != nil || !page.hasMore || len(page.persons) != 2 {
 		t.Fatalf("page = %+v, err = %v", page, err)
 	}
-	page, err = c.LegacyNextPage(context.Background(), page)
-	if err != nil || page.HasMore || len(page.Persons) != 1 || page.Persons[0].DistinctIDs[0] != "user_18" {
+	page, err = c.legacyNextPage(context.Background(), page)
+	if err != nil || page.hasMore || len(page.persons) != 1 || page.persons[0].DistinctIDs[0] != "user_18" {
 		t.Fatalf("next page = %+v, err = %v", page, err)
 	}
-	if page, err = c.LegacyFunnelCorrelationPersons(context.Background(), 1, req, LegacyPOST); err != nil || len(page.Persons) != 0 || page.HasMore {
+	if page, err = c.legacyActors(context.Background(), 1, req.legacy(), legacyPOST, 20, 0); err != nil || len(page.persons) != 0 || page.hasMore {
 		t.Fatalf("POST page = %+v, err = %v", page, err)
 	}
 	props := req
@@ -188,8 +189,8 @@ func TestLegacyFunnelCorrelationPersonsGETAndPOST(t *testing.T) {
 		`[{"type":"person","key":"$browser","value":"Chrome","operator":"exact"}]` {
 		t.Errorf("property values encode as %q", v.Get("funnel_correlation_property_values"))
 	}
-	if props.CorrelationType() != "properties" {
-		t.Errorf("correlation type %q", props.CorrelationType())
+	if props.correlationType() != correlationProperties {
+		t.Errorf("correlation type %q", props.correlationType())
 	}
 }
 
@@ -205,17 +206,17 @@ func TestLegacyNextFollowing(t *testing.T) {
 		"relative with slash":    func(_, path, query string) string { return path + "?" + query },
 		"query only":             func(_, _, query string) string { return "?" + query },
 	} {
-		for _, form := range []LegacyForm{LegacyGET, LegacyPOST} {
-			t.Run(name+" "+form.String(), func(t *testing.T) {
+		for form, method := range map[legacyForm]string{legacyGET: http.MethodGet, legacyPOST: http.MethodPost} {
+			t.Run(name+" "+method, func(t *testing.T) {
 				all := []string{"a", "b", "c", "d", "e"}
 				var bodies []string
 				srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-					if r.URL.Path != "/api/projects/1/persons/funnel/" || r.Method != form.String() {
+					if r.URL.Path != "/api/projects/1/persons/funnel/" || r.Method != method {
 						t.Errorf("request %s %s", r.Method, r.URL)
 						writeJSON(w, 404, `{"detail":"Endpoint not found."}`)
 						return
 					}
-					if form == LegacyPOST {
+					if form == legacyPOST {
 						bodies = append(bodies, fmt.Sprint(decodeBody(t, r)))
 					}
 					q := r.URL.Query()
@@ -230,18 +231,18 @@ func TestLegacyNextFollowing(t *testing.T) {
 				}))
 				defer srv.Close()
 				c := newTestClient(t, srv.URL, 0)
-				page, err := c.LegacyFunnelPersons(context.Background(), 1, FunnelActorsRequest{Funnel: s4Funnel, Step: 1, Limit: 2}, form)
+				page, err := c.legacyActors(context.Background(), 1, FunnelActorsRequest{Funnel: s4Funnel, Step: 1}.legacy(), form, 2, 0)
 				var got []string
 				for page != nil && err == nil {
-					for _, p := range page.Persons {
+					for _, p := range page.persons {
 						got = append(got, p.DistinctIDs[0])
 					}
-					page, err = c.LegacyNextPage(context.Background(), page)
+					page, err = c.legacyNextPage(context.Background(), page)
 				}
 				if err != nil || !reflect.DeepEqual(got, all) {
 					t.Fatalf("got %v, err %v", got, err)
 				}
-				if form == LegacyPOST && (len(bodies) != 3 || bodies[0] != bodies[1] || bodies[1] != bodies[2]) {
+				if form == legacyPOST && (len(bodies) != 3 || bodies[0] != bodies[1] || bodies[1] != bodies[2]) {
 					t.Errorf("POST bodies differ between pages: %v", bodies)
 				}
 			})
@@ -280,7 +281,8 @@ func TestLegacyResolveNext(t *testing.T) {
 }
 
 func TestLegacyRemovedEndpointErrors(t *testing.T) {
-	// How current PostHog answers the removed endpoints (persons reference §6.4).
+	// How current PostHog answers the removed endpoints
+	// (docs/dev/posthog-behaviour.md#legacy-actor-endpoints).
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch {
 		case strings.HasSuffix(r.URL.Path, "/correlation/"):
@@ -294,14 +296,16 @@ func TestLegacyRemovedEndpointErrors(t *testing.T) {
 	defer srv.Close()
 	c := newTestClient(t, srv.URL, 0)
 	ctx := context.Background()
-	if _, err := c.LegacyFunnelPersons(ctx, 1, FunnelActorsRequest{Funnel: s4Funnel, Step: 1}, LegacyGET); err == nil ||
+	funnel := FunnelActorsRequest{Funnel: s4Funnel, Step: 1}.legacy()
+	if _, err := c.legacyActors(ctx, 1, funnel, legacyGET, 0, 0); err == nil ||
 		!strings.Contains(err.Error(), "400 invalid_input: The ID provided does not look like a personID.") {
 		t.Errorf("GET funnel: %v", err)
 	}
-	if _, err := c.LegacyFunnelPersons(ctx, 1, FunnelActorsRequest{Funnel: s4Funnel, Step: 1}, LegacyPOST); !hasStatus(err, 405) {
+	if _, err := c.legacyActors(ctx, 1, funnel, legacyPOST, 0, 0); !hasStatus(err, 405) {
 		t.Errorf("POST funnel: %v", err)
 	}
-	_, err := c.LegacyFunnelCorrelationPersons(ctx, 1, FunnelCorrelationActorsRequest{Funnel: s4Funnel, Event: &EventStep{Event: "x"}}, LegacyGET)
+	correlation := FunnelCorrelationActorsRequest{Funnel: s4Funnel, Event: &EventStep{Event: "x"}}.legacy()
+	_, err := c.legacyActors(ctx, 1, correlation, legacyGET, 0, 0)
 	if !IsNotFound(err) {
 		t.Errorf("correlation: %v", err)
 	}
@@ -318,11 +322,11 @@ func TestLegacyAutoFormSwitchesToPOSTForLongFilters(t *testing.T) {
 	}))
 	defer srv.Close()
 	c := newTestClient(t, srv.URL, 0)
-	short := FunnelActorsRequest{Funnel: s4Funnel, Step: 2, Limit: 10}
+	short := FunnelActorsRequest{Funnel: s4Funnel, Step: 2}
 	long := short
-	long.Funnel.Properties = []PropertyFilter{{Type: "person", Key: "email", Value: strings.Repeat("x", MaxLegacyQueryLength), Operator: "exact"}}
+	long.Funnel.Properties = []PropertyFilter{{Type: "person", Key: "email", Value: strings.Repeat("x", maxLegacyQueryLength), Operator: "exact"}}
 	for _, req := range []FunnelActorsRequest{short, long} {
-		if _, err := c.LegacyFunnelPersons(context.Background(), 1, req, LegacyAuto); err != nil {
+		if _, err := c.legacyActors(context.Background(), 1, req.legacy(), legacyAuto, 10, 0); err != nil {
 			t.Fatal(err)
 		}
 	}

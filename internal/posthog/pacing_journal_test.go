@@ -14,7 +14,6 @@ import (
 // PostHog's window; without the journal it runs into 429s.
 func TestPacingJournalCarriesHistoryToTheNextProcess(t *testing.T) {
 	ws := []RateWindow{{10, 2 * time.Second}}
-	const id = "0190a0e8-0000-7000-8000-000000000001"
 	burst := func(t *testing.T, srv *throttleServer, dir string) {
 		t.Helper()
 		c, err := NewClient(Config{Host: srv.URL, APIKey: testKey, MaxRetries: 5, RateLimits: RateLimits{Delete: ws}, PacingJournalDir: dir})
@@ -22,7 +21,7 @@ func TestPacingJournalCarriesHistoryToTheNextProcess(t *testing.T) {
 			t.Fatal(err)
 		}
 		for range 10 {
-			if err := c.DeletePerson(context.Background(), 1, id, DeletePersonOptions{}); err != nil {
+			if err := deleteClassCall(context.Background(), c); err != nil {
 				t.Fatal(err)
 			}
 		}

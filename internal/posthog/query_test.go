@@ -82,25 +82,25 @@ func TestLifecyclePersonsQueryBodyAndActors(t *testing.T) {
 	}))
 	defer srv.Close()
 	c := newTestClient(t, srv.URL, 0)
-	page, err := c.LifecyclePersons(context.Background(), 7, LifecycleActorsRequest{
+	page, err := c.queryActors(context.Background(), 7, LifecycleActorsRequest{
 		Events:   []EventStep{{Event: "$pageview", Properties: []PropertyFilter{{Type: "event", Key: "$number", Value: "1", Operator: "exact"}}}},
 		DateFrom: "2020-01-09", DateTo: "2020-01-19", Interval: "day",
 		Properties: []PropertyFilter{{Type: "person", Key: "plan", Value: "pro", Operator: "exact"}},
-		Day:        "2020-01-12", Status: "returning", Limit: 2, Offset: 4,
-	})
+		Day:        "2020-01-12", Status: "returning",
+	}, 2, 4)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !page.HasMore || page.Next != "" || page.MissingPersons != 1 || len(page.Persons) != 2 {
+	if !page.hasMore || page.next != "" || len(page.persons) != 2 {
 		t.Fatalf("page = %+v", page)
 	}
-	p := page.Persons[0]
+	p := page.persons[0]
 	if p.UUID != "0190b2a4-5c1e-7d2f-8a3b-4c5d6e7f8a90" || !reflect.DeepEqual(p.DistinctIDs, []string{"p1", "anon-1"}) ||
 		p.Properties["email"] != "p1@example.com" || p.CreatedAt != "2020-01-11T12:00:00Z" || p.IsIdentified == nil || !*p.IsIdentified {
 		t.Errorf("person 0 = %+v", p)
 	}
 	// A missing person row comes back as {"id": …} only.
-	if m := page.Persons[1]; m.UUID != "0190b2a4-5c1e-7d2f-8a3b-4c5d6e7f8a91" || m.IsIdentified != nil || len(m.Properties) != 0 {
+	if m := page.persons[1]; m.UUID != "0190b2a4-5c1e-7d2f-8a3b-4c5d6e7f8a91" || m.IsIdentified != nil || len(m.Properties) != 0 {
 		t.Errorf("person 1 = %+v", m)
 	}
 }
@@ -124,11 +124,13 @@ func TestFunnelPersonsQueryBody(t *testing.T) {
 		writeJSON(w, 200, `{"columns": ["actor"], "results": [], "hasMore": false}`)
 	}))
 	defer srv.Close()
-	page, err := newTestClient(t, srv.URL, 0).FunnelPersons(context.Background(), 1, FunnelActorsRequest{Funnel: s4Funnel, Step: -2, Limit: 100})
-	if err != nil || page.HasMore || len(page.Persons) != 0 {
+	page, err := newTestClient(t, srv.URL, 0).queryActors(context.Background(), 1, FunnelActorsRequest{Funnel: s4Funnel, Step: -2}, 100, 0)
+	if err != nil || page.hasMore || len(page.persons) != 0 {
 		t.Fatalf("page = %+v, err = %v", page, err)
 	}
-	if _, err := newTestClient(t, srv.URL, 0).FunnelPersons(context.Background(), 1, FunnelActorsRequest{Funnel: s4Funnel}); err == nil {
+	// The server above would fail the test on a body without funnelStep.
+	if _, err := newTestClient(t, srv.URL, 0).ListActors(context.Background(), 1,
+		ActorsRequest{Limit: 1, PageSize: 1, Source: FunnelActorsRequest{Funnel: s4Funnel}}); err == nil {
 		t.Error("step 0 should be refused before calling PostHog")
 	}
 }
@@ -171,19 +173,20 @@ func TestFunnelCorrelationPersonsQueryBodies(t *testing.T) {
 				writeJSON(w, 200, `{"columns": ["actor"], "results": []}`)
 			}))
 			defer srv.Close()
-			if _, err := newTestClient(t, srv.URL, 0).FunnelCorrelationPersons(context.Background(), 1, tc.req); err != nil {
+			if _, err := newTestClient(t, srv.URL, 0).queryActors(context.Background(), 1, tc.req, 0, 0); err != nil {
 				t.Fatal(err)
 			}
 		})
 	}
-	if _, err := (&Client{}).FunnelCorrelationPersons(context.Background(), 1, FunnelCorrelationActorsRequest{Funnel: funnel}); err == nil {
+	if _, err := (&Client{}).ListActors(context.Background(), 1,
+		ActorsRequest{Limit: 1, PageSize: 1, Source: FunnelCorrelationActorsRequest{Funnel: funnel}}); err == nil {
 		t.Error("a correlation without event or property values should be refused")
 	}
 }
 
 func TestQueryAsyncPolling(t *testing.T) {
-	QueryPollInterval, QueryPollMaxInterval = time.Millisecond, 2*time.Millisecond
-	defer func() { QueryPollInterval, QueryPollMaxInterval = 500*time.Millisecond, 5*time.Second }()
+	queryPollInterval, queryPollMaxInterval = time.Millisecond, 2*time.Millisecond
+	defer func() { queryPollInterval, queryPollMaxInterval = 500*time.Millisecond, 5*time.Second }()
 	var polls atomic.Int32
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch {
@@ -200,15 +203,15 @@ func TestQueryAsyncPolling(t *testing.T) {
 		}
 	}))
 	defer srv.Close()
-	page, err := newTestClient(t, srv.URL, 0).FunnelPersons(context.Background(), 1, FunnelActorsRequest{Funnel: s4Funnel, Step: 1})
-	if err != nil || len(page.Persons) != 2 || !page.HasMore || polls.Load() != 3 {
+	page, err := newTestClient(t, srv.URL, 0).queryActors(context.Background(), 1, FunnelActorsRequest{Funnel: s4Funnel, Step: 1}, 0, 0)
+	if err != nil || len(page.persons) != 2 || !page.hasMore || polls.Load() != 3 {
 		t.Fatalf("page = %+v, polls = %d, err = %v", page, polls.Load(), err)
 	}
 }
 
 func TestQueryAsyncFailure(t *testing.T) {
-	QueryPollInterval = time.Millisecond
-	defer func() { QueryPollInterval = 500 * time.Millisecond }()
+	queryPollInterval = time.Millisecond
+	defer func() { queryPollInterval = 500 * time.Millisecond }()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method == http.MethodPost {
 			writeJSON(w, 202, `{"query_status": {"id": "q-2", "complete": false}}`)
@@ -217,7 +220,7 @@ func TestQueryAsyncFailure(t *testing.T) {
 		writeJSON(w, 200, `{"query_status": {"id": "q-2", "complete": true, "error": true, "error_message": "Missing prior required step"}}`)
 	}))
 	defer srv.Close()
-	_, err := newTestClient(t, srv.URL, 0).FunnelPersons(context.Background(), 1, FunnelActorsRequest{Funnel: s4Funnel, Step: 2})
+	_, err := newTestClient(t, srv.URL, 0).queryActors(context.Background(), 1, FunnelActorsRequest{Funnel: s4Funnel, Step: 2}, 0, 0)
 	if err == nil || !strings.Contains(err.Error(), "PostHog query failed: Missing prior required step") {
 		t.Fatalf("err = %v", err)
 	}
@@ -242,10 +245,10 @@ func TestQueryErrors(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { writeJSON(w, tc.status, tc.body) }))
 			defer srv.Close()
-			_, err := newTestClient(t, srv.URL, 0).LifecyclePersons(context.Background(), 1, LifecycleActorsRequest{
-				Events: []EventStep{{Event: "$pageview"}}, Day: "2020-01-12", Status: "new"})
-			if err == nil || IsNotFound(err) != tc.notFound || IsUnauthorized(err) != tc.unauth || !strings.Contains(err.Error(), tc.want) {
-				t.Fatalf("err = %v (notFound %v, unauthorized %v)", err, IsNotFound(err), IsUnauthorized(err))
+			_, err := newTestClient(t, srv.URL, 0).queryActors(context.Background(), 1, LifecycleActorsRequest{
+				Events: []EventStep{{Event: "$pageview"}}, Day: "2020-01-12", Status: "new"}, 0, 0)
+			if err == nil || IsNotFound(err) != tc.notFound || isUnauthorized(err) != tc.unauth || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("err = %v (notFound %v, unauthorized %v)", err, IsNotFound(err), isUnauthorized(err))
 			}
 		})
 	}
@@ -256,7 +259,7 @@ func TestQueryResultErrorField(t *testing.T) {
 		writeJSON(w, 200, `{"columns": ["actor"], "results": [], "error": "Query exceeded memory"}`)
 	}))
 	defer srv.Close()
-	_, err := newTestClient(t, srv.URL, 0).FunnelPersons(context.Background(), 1, FunnelActorsRequest{Funnel: s4Funnel, Step: 1})
+	_, err := newTestClient(t, srv.URL, 0).queryActors(context.Background(), 1, FunnelActorsRequest{Funnel: s4Funnel, Step: 1}, 0, 0)
 	if err == nil || !strings.Contains(err.Error(), "Query exceeded memory") {
 		t.Fatalf("err = %v", err)
 	}

@@ -12,10 +12,11 @@ import (
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 )
 
-// Client-side pacing (issue 6).
+// Client-side pacing, so that long runs of calls (such as deleting thousands
+// of persons) are not slowed down and failed by PostHog's 429s.
 //
 // PostHog throttles personal-API-key requests with DRF SimpleRateThrottles
-// (persons reference §2.3, query reference §1.6). Each throttle keeps, per
+// (docs/dev/posthog-behaviour.md#rate-limits). Each throttle keeps, per
 // key, the timestamps of the requests it let through; a request is refused
 // when the history holds Requests entries newer than Per (an entry expires
 // once now >= entry+Per). The client groups endpoints into throttle classes
@@ -35,7 +36,7 @@ import (
 // sliding window it needs burst B and rate r with B + r·Per <= Requests,
 // e.g. B = 240, r = 4/s for 480/min, which takes ~1.6x the minimum time for
 // 1000 deletes. The mirror reaches the minimum: with zero latency N calls of
-// one window finish at floor((N-1)/Requests)·Per (see PacedDuration).
+// one window finish at floor((N-1)/Requests)·Per.
 //
 // Every HTTP attempt takes a slot, retries included. A 429 blocks the class
 // until the time PostHog named, so that concurrent callers wait instead of
@@ -44,10 +45,12 @@ import (
 // RateClass names a group of endpoints that share PostHog throttles.
 type RateClass string
 
-// The throttle classes of the endpoints the client calls.
+// The throttle classes of the endpoints the client calls; endpoints.go
+// gives every endpoint its class.
 const (
-	// RateClassDelete: DELETE person, bulk_delete, delete_events and
-	// delete_recordings (persons_delete_burst + persons_delete_sustained).
+	// RateClassDelete: bulk_delete, which PostHog counts together with
+	// DELETE person, delete_events and delete_recordings in
+	// persons_delete_burst + persons_delete_sustained.
 	RateClassDelete RateClass = "delete"
 	// RateClassPersonsRead: every other persons action, including the
 	// legacy actor endpoints under /persons/ (clickhouse_burst).
@@ -138,29 +141,6 @@ func (r RateLimits) Class(c RateClass) []RateWindow {
 	return nil
 }
 
-// PacedDuration is the time at which the last of n requests of one class
-// can be sent when all are ready at time 0 and take no time: the lower
-// bound PostHog's sliding windows allow, which the client's pacing reaches
-// (plus, per window refill, the latency of the request whose slot is
-// reused). For one window it is floor((n-1)/Requests)·Per.
-func PacedDuration(windows []RateWindow, n int) time.Duration {
-	if n <= 0 {
-		return 0
-	}
-	t := make([]time.Duration, n)
-	for k := range n {
-		if k > 0 {
-			t[k] = t[k-1]
-		}
-		for _, w := range windows {
-			if w.Requests > 0 && k >= w.Requests {
-				t[k] = max(t[k], t[k-w.Requests]+w.Per)
-			}
-		}
-	}
-	return t[n-1]
-}
-
 // ParseRateLimitScale parses a window divisor such as the provider's
 // POSTHOG_RATE_LIMIT_SCALE: a finite number > 0.
 func ParseRateLimitScale(raw string) (float64, error) {
@@ -183,22 +163,6 @@ func validateRateLimits(r RateLimits) error {
 		}
 	}
 	return nil
-}
-
-// rateClassOf maps a request to its throttle class from its method and
-// path template (persons reference §2.3, query reference §1.6).
-func rateClassOf(method, tmpl string) RateClass {
-	switch {
-	case strings.Contains(tmpl, "/query/"):
-		return RateClassQuery
-	case strings.HasSuffix(tmpl, "/bulk_delete/"),
-		strings.HasSuffix(tmpl, "/delete_events/"),
-		strings.HasSuffix(tmpl, "/delete_recordings/"):
-		return RateClassDelete
-	case method == "DELETE" && strings.Contains(tmpl, "/persons/"):
-		return RateClassDelete
-	}
-	return RateClassPersonsRead
 }
 
 // pacer is the sliding-window limiter of one class. It is safe for

@@ -77,8 +77,9 @@ func parseRetryAfter(v string, now time.Time) (time.Duration, bool) {
 	return 0, false
 }
 
-// DRF's Throttled detail (reference §2.3): "Request was throttled. Expected
-// available in N seconds." (singular "second" when N is 1 in DRF's ngettext).
+// DRF's Throttled detail (docs/dev/posthog-behaviour.md#rate-limits): "Request was
+// throttled. Expected available in N seconds." (singular "second" when N is 1 in
+// DRF's ngettext).
 var throttledDetailRE = regexp.MustCompile(`(?i)expected available in\s+(\d+(?:\.\d+)?)\s+seconds?`)
 
 // parseThrottledDetail extracts the wait from PostHog's throttled detail.
@@ -108,7 +109,7 @@ func secondsToDuration(secs float64) time.Duration {
 // serverRequestedWait is the wait PostHog (or a proxy in front of it) asked
 // for: the Retry-After header when present, else the seconds in the throttled
 // detail. PostHog's exceptions_hog handler drops DRF's Retry-After header, so
-// the detail is usually the only hint (reference §2.3).
+// the detail is usually the only hint (docs/dev/posthog-behaviour.md#rate-limits).
 func serverRequestedWait(h http.Header, detail string, now time.Time) (time.Duration, bool) {
 	if h != nil {
 		if d, ok := parseRetryAfter(h.Get("Retry-After"), now); ok {

@@ -30,8 +30,7 @@ type funnelCorrelationPersonsDataSource struct {
 }
 
 type funnelCorrelationPersonsModel struct {
-	actorsCommonModel
-	funnelModel
+	funnelActorsModel
 	Event          *eventStepModel       `tfsdk:"event"`
 	PropertyValues []propertyFilterModel `tfsdk:"property_values"`
 	Converted      types.String          `tfsdk:"converted"`
@@ -42,8 +41,7 @@ func (d *funnelCorrelationPersonsDataSource) Metadata(_ context.Context, req dat
 }
 
 func (d *funnelCorrelationPersonsDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
-	attrs := actorsCommonAttributes("funnel")
-	funnelAttributes(attrs)
+	attrs := funnelActorsAttributes()
 	attrs["event"] = schema.SingleNestedAttribute{
 		MarkdownDescription: "The correlated event, with optional property filters: lists the funnel entrants who did " +
 			"this event between entering the funnel and converting (or the end of the window). A funnel step's event never " +
@@ -89,35 +87,17 @@ func (d *funnelCorrelationPersonsDataSource) Read(ctx context.Context, req datas
 		return
 	}
 	request := posthog.FunnelCorrelationActorsRequest{
-		Funnel:         model.funnel(model.actorsCommonModel),
+		Funnel:         model.funnel(),
 		PropertyValues: propertyFilters(model.PropertyValues),
 	}
 	if model.Event != nil {
 		e := eventStep(*model.Event)
 		request.Event = &e
 	}
-	switch model.Converted.ValueString() {
-	case "true":
-		request.Converted = new(bool)
-		*request.Converted = true
-	case "false":
-		request.Converted = new(bool)
+	if converted := model.Converted.ValueString(); converted == "true" || converted == "false" {
+		request.Converted = new(converted == "true")
 	}
-	model.read(ctx, d.data, "funnel correlation persons", &resp.Diagnostics, func(client *posthog.Client, projectID int64) actorsFetch {
-		return actorsFetch{
-			query: func(ctx context.Context, limit, offset int) (*posthog.ActorsPage, error) {
-				r := request
-				r.Limit, r.Offset = limit, offset
-				return client.FunnelCorrelationPersons(ctx, projectID, r)
-			},
-			legacy: func(ctx context.Context, limit int) (*posthog.ActorsPage, error) {
-				r := request
-				r.Limit = limit
-				return client.LegacyFunnelCorrelationPersons(ctx, projectID, r, posthog.LegacyAuto)
-			},
-			next: client.LegacyNextPage,
-		}
-	})
+	model.read(ctx, d.data, "funnel correlation persons", request, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}

@@ -16,7 +16,7 @@ import (
 
 const legacyCorrelationRoute = "/api/projects/{project_id}/persons/funnel/correlation/"
 
-// ingestS6 is scenario S6 (Query API reference §5), funnel "user signed up"
+// ingestS6 is scenario S6 (docs/dev/posthog-behaviour.md#conformance-scenarios), funnel "user signed up"
 // → "paid": user_0..9 sign up on Jan 2 and pay on Jan 4, the even ones also
 // do positively_related on Jan 3; user_10..19 only sign up, the even ones do
 // negatively_related; user_fail signs up and does positively_related without
@@ -109,7 +109,8 @@ converted = "false"
 api = "query"`) +
 		correlationBlock("limited", eventCorrelation("positively_related", "either")+"\nlimit = 4\npage_size = 3")
 	checks := append(s6Checks(),
-		// Derived from §4.3: the funnel is recomputed for the matching persons.
+		// Derived from how property correlation filters the funnel
+		// (docs/dev/posthog-behaviour.md#funnel-correlation): the funnel is recomputed for the matching persons.
 		idsOutput("segment_converted", users(0, 1, 2, 3, 4)...),
 		idsOutput("segment_not_converted", users(10, 11, 12, 13, 14)...),
 		countOutput("limited", 4),

@@ -29,8 +29,7 @@ type funnelPersonsDataSource struct {
 }
 
 type funnelPersonsModel struct {
-	actorsCommonModel
-	funnelModel
+	funnelActorsModel
 	Step types.Int64 `tfsdk:"step"`
 }
 
@@ -39,8 +38,7 @@ func (d *funnelPersonsDataSource) Metadata(_ context.Context, req datasource.Met
 }
 
 func (d *funnelPersonsDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
-	attrs := actorsCommonAttributes("funnel")
-	funnelAttributes(attrs)
+	attrs := funnelActorsAttributes()
 	attrs["step"] = schema.Int64Attribute{
 		MarkdownDescription: "Which persons to list, by 1-based step number. A positive `N` lists the persons who " +
 			"reached step `N` (`1` is everyone who entered the funnel). A negative `-N` lists the persons who dropped off " +
@@ -72,22 +70,8 @@ func (d *funnelPersonsDataSource) Read(ctx context.Context, req datasource.ReadR
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	request := posthog.FunnelActorsRequest{Funnel: model.funnel(model.actorsCommonModel), Step: int(model.Step.ValueInt64())}
-	model.read(ctx, d.data, "funnel persons", &resp.Diagnostics, func(client *posthog.Client, projectID int64) actorsFetch {
-		return actorsFetch{
-			query: func(ctx context.Context, limit, offset int) (*posthog.ActorsPage, error) {
-				r := request
-				r.Limit, r.Offset = limit, offset
-				return client.FunnelPersons(ctx, projectID, r)
-			},
-			legacy: func(ctx context.Context, limit int) (*posthog.ActorsPage, error) {
-				r := request
-				r.Limit = limit
-				return client.LegacyFunnelPersons(ctx, projectID, r, posthog.LegacyAuto)
-			},
-			next: client.LegacyNextPage,
-		}
-	})
+	request := posthog.FunnelActorsRequest{Funnel: model.funnel(), Step: int(model.Step.ValueInt64())}
+	model.read(ctx, d.data, "funnel persons", request, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}

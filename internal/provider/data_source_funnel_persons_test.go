@@ -43,7 +43,7 @@ type ev = struct {
 	day  int
 }
 
-// ingestS4 is scenario S4 (Query API reference §5): user_0..4 do all three
+// ingestS4 is scenario S4 (docs/dev/posthog-behaviour.md#conformance-scenarios): user_0..4 do all three
 // steps, user_5..14 steps one and two, user_15..34 only step one. With
 // strictFake, user_0..4 also do "step fake" between steps one and two (S5).
 func ingestS4(env *acctest.Env, strictFake bool) {

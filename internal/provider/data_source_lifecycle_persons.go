@@ -98,29 +98,15 @@ func (d *lifecyclePersonsDataSource) Read(ctx context.Context, req datasource.Re
 		Events:     eventSteps(model.Events),
 		DateFrom:   from,
 		DateTo:     to,
-		Interval:   model.Interval.ValueString(),
+		Interval:   posthog.IntervalType(model.Interval.ValueString()),
 		Properties: propertyFilters(model.Properties),
 		Day:        model.Day.ValueString(),
-		Status:     model.Status.ValueString(),
+		Status:     posthog.LifecycleStatus(model.Status.ValueString()),
 	}
 	if request.Interval == "" {
-		request.Interval = "day"
+		request.Interval = posthog.IntervalDay
 	}
-	model.read(ctx, d.data, "lifecycle persons", &resp.Diagnostics, func(client *posthog.Client, projectID int64) actorsFetch {
-		return actorsFetch{
-			query: func(ctx context.Context, limit, offset int) (*posthog.ActorsPage, error) {
-				r := request
-				r.Limit, r.Offset = limit, offset
-				return client.LifecyclePersons(ctx, projectID, r)
-			},
-			legacy: func(ctx context.Context, limit int) (*posthog.ActorsPage, error) {
-				r := request
-				r.Limit = limit
-				return client.LegacyLifecyclePersons(ctx, projectID, r)
-			},
-			next: client.LegacyNextPage,
-		}
-	})
+	model.read(ctx, d.data, "lifecycle persons", request, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}

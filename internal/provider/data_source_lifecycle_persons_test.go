@@ -22,7 +22,7 @@ const (
 	legacyLifecycleRoute = "/api/projects/{project_id}/persons/lifecycle/"
 )
 
-// ingestS1 loads scenario S1 of the Query API reference (§5): $pageview at
+// ingestS1 loads scenario S1 (docs/dev/posthog-behaviour.md#conformance-scenarios): $pageview at
 // 12:00Z in January 2020, p1 on 11, 12, 13, 15, 17, 19; p2 on 9, 12; p3 on
 // 12; p4 on 15. Persons are created at their first event.
 func ingestS1(env *acctest.Env) {
@@ -188,7 +188,7 @@ func TestAccLifecyclePersonsDataSource_queryAPIErrors(t *testing.T) {
 }
 
 // legacyKey is an unscoped personal API key: PostHog refuses scoped keys,
-// even "*" ones, on the legacy actor endpoints (persons reference §2.1).
+// even "*" ones, on the legacy actor endpoints (docs/dev/posthog-behaviour.md#authentication-and-scopes).
 const legacyKey = "phx_unscoped"
 
 // newLegacyEnv is an emulator of an older PostHog: the legacy actor

@@ -2,8 +2,6 @@ package provider
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/datasourcevalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/listvalidator"
@@ -14,7 +12,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
-	"github.com/posthog-persons/terraform-provider-posthog/internal/posthog"
 )
 
 var (
@@ -192,30 +189,4 @@ func (d *personsDataSource) Read(ctx context.Context, req datasource.ReadRequest
 	model.FoundCount = types.Int64Value(int64(len(persons)))
 	model.RequestedSize = types.Int64Value(int64(len(ids)))
 	resp.Diagnostics.Append(resp.State.Set(ctx, &model)...)
-}
-
-// personObject converts a person into the persons map's object value.
-func personObject(p posthog.Person) (attr.Value, error) {
-	properties := p.Properties
-	if properties == nil {
-		properties = map[string]any{}
-	}
-	encoded, err := json.Marshal(properties)
-	if err != nil {
-		return nil, fmt.Errorf("person %s has properties that cannot be encoded as JSON: %w", p.UUID, err)
-	}
-	distinctIDs := append([]string(nil), p.DistinctIDs...)
-	lastSeen := types.StringNull()
-	if p.LastSeenAt != "" {
-		lastSeen = types.StringValue(p.LastSeenAt)
-	}
-	return types.ObjectValueMust(personAttrTypes, map[string]attr.Value{
-		"uuid":         types.StringValue(p.UUID),
-		"id":           types.Int64Value(p.ID),
-		"name":         types.StringValue(p.Name),
-		"distinct_ids": stringListValue(distinctIDs),
-		"properties":   types.StringValue(string(encoded)),
-		"created_at":   types.StringValue(p.CreatedAt),
-		"last_seen_at": lastSeen,
-	}), nil
 }

@@ -1,0 +1,209 @@
+package posthog
+
+import (
+	"errors"
+	"fmt"
+)
+
+// This file defines which persons ListActors lists: the persons behind a
+// lifecycle bucket, a funnel step, or a funnel-correlation signal. Each
+// request is asked of the Query API as an ActorsQuery with select ["actor"]
+// wrapping the insight's actors query (docs/dev/posthog-behaviour.md#query-api),
+// or of the legacy actor endpoint that served it before
+// (docs/dev/posthog-behaviour.md#legacy-actor-endpoints).
+
+// ActorsSource says which persons to list: a LifecycleActorsRequest, a
+// FunnelActorsRequest or a FunnelCorrelationActorsRequest.
+type ActorsSource interface {
+	// validate refuses, before any call, what PostHog could never answer.
+	validate() error
+	// queryName names the query in PostHog's query log.
+	queryName() string
+	// querySource is the ActorsQuery source for the Query API.
+	querySource() actorsQuerySource
+	// legacy is the request to the legacy endpoint.
+	legacy() legacyRequest
+}
+
+// EventStep is an event with optional property filters: a lifecycle series
+// entry, a funnel step or a correlated event.
+type EventStep struct {
+	Event      string
+	Properties []PropertyFilter
+}
+
+// LifecycleActorsRequest selects the persons with one lifecycle status in
+// one period (docs/dev/posthog-behaviour.md#lifecycle).
+type LifecycleActorsRequest struct {
+	Events           []EventStep  // PostHog AND-s the filters of every entry
+	DateFrom, DateTo string       // "" = not sent
+	Interval         IntervalType // "" = not sent (PostHog: day)
+	Properties       []PropertyFilter
+	Day              string // the period start, e.g. "2020-01-12"
+	Status           LifecycleStatus
+}
+
+// Funnel defines a funnel (docs/dev/posthog-behaviour.md#funnels).
+type Funnel struct {
+	Steps            []EventStep
+	DateFrom, DateTo string           // "" = not sent
+	WindowInterval   int              // 0 = not sent (PostHog: 14)
+	WindowUnit       FunnelWindowUnit // "" = not sent (PostHog: day)
+	OrderType        StepOrder        // "" = not sent (PostHog: ordered)
+	Properties       []PropertyFilter
+}
+
+// FunnelActorsRequest selects the persons who reached step Step (1-based)
+// or, for a negative Step, dropped off before step -Step
+// (docs/dev/posthog-behaviour.md#funnels).
+type FunnelActorsRequest struct {
+	Funnel Funnel
+	Step   int
+}
+
+// FunnelCorrelationActorsRequest selects the funnel entrants behind one
+// correlation signal (docs/dev/posthog-behaviour.md#funnel-correlation): a
+// correlated Event, or PropertyValues. Converted nil means converted and not
+// converted.
+type FunnelCorrelationActorsRequest struct {
+	Funnel         Funnel
+	Event          *EventStep
+	PropertyValues []PropertyFilter
+	Converted      *bool
+}
+
+func (r LifecycleActorsRequest) validate() error {
+	if len(r.Events) == 0 {
+		return errors.New("posthog: a lifecycle needs at least one event")
+	}
+	return nil
+}
+
+func (r FunnelActorsRequest) validate() error {
+	if r.Step == 0 {
+		return errors.New("posthog: a funnel persons request needs a non-zero step")
+	}
+	return nil
+}
+
+func (r FunnelCorrelationActorsRequest) validate() error {
+	if r.Event == nil && len(r.PropertyValues) == 0 {
+		return errors.New("posthog: a funnel correlation persons request needs an event or property values")
+	}
+	return nil
+}
+
+func (LifecycleActorsRequest) queryName() string         { return "lifecycle persons" }
+func (FunnelActorsRequest) queryName() string            { return "funnel persons" }
+func (FunnelCorrelationActorsRequest) queryName() string { return "funnel correlation persons" }
+
+func (r LifecycleActorsRequest) querySource() actorsQuerySource {
+	return insightActorsQuery{
+		Source: lifecycleQuery{
+			Series:     newEventsNodes(r.Events),
+			Interval:   r.Interval,
+			DateRange:  newDateRange(r.DateFrom, r.DateTo),
+			Properties: r.Properties,
+		},
+		Day:    r.Day,
+		Status: r.Status,
+	}
+}
+
+func (r FunnelActorsRequest) querySource() actorsQuerySource {
+	return funnelsActorsQuery{Source: r.Funnel.query(), FunnelStep: r.Step}
+}
+
+// querySource nests four deep: FunnelCorrelationActorsQuery →
+// FunnelCorrelationQuery → FunnelsActorsQuery → FunnelsQuery.
+func (r FunnelCorrelationActorsRequest) querySource() actorsQuerySource {
+	q := funnelCorrelationActorsQuery{
+		Source: funnelCorrelationQuery{
+			Source:                funnelsActorsQuery{Source: r.Funnel.query()},
+			FunnelCorrelationType: r.correlationType(),
+		},
+		FunnelCorrelationPersonConverted: r.Converted,
+	}
+	if r.Event != nil {
+		node := newEventsNode(*r.Event)
+		q.FunnelCorrelationPersonEntity = &node
+	} else {
+		q.FunnelCorrelationPropertyValues = r.PropertyValues
+	}
+	return q
+}
+
+// correlationType is the funnelCorrelationType this request needs: events
+// for a bare event, event_with_properties for an event with property
+// filters, properties for property values.
+func (r FunnelCorrelationActorsRequest) correlationType() correlationType {
+	switch {
+	case r.Event != nil && len(r.Event.Properties) > 0:
+		return correlationEventWithProperties
+	case r.Event != nil:
+		return correlationEvents
+	default:
+		return correlationProperties
+	}
+}
+
+func (f Funnel) query() funnelsQuery {
+	q := funnelsQuery{
+		Series:     newEventsNodes(f.Steps),
+		DateRange:  newDateRange(f.DateFrom, f.DateTo),
+		Properties: f.Properties,
+	}
+	filter := funnelsFilter{
+		FunnelWindowInterval:     f.WindowInterval,
+		FunnelWindowIntervalUnit: f.WindowUnit,
+		FunnelOrderType:          f.OrderType,
+	}
+	if filter != (funnelsFilter{}) {
+		q.FunnelsFilter = &filter
+	}
+	return q
+}
+
+// ActorsAPI chooses the PostHog API that lists actors.
+type ActorsAPI string
+
+const (
+	// ActorsAPIAuto uses the Query API, and the legacy endpoint only when
+	// the instance has no Query API.
+	ActorsAPIAuto ActorsAPI = "auto"
+	// ActorsAPIQuery uses only the Query API.
+	ActorsAPIQuery ActorsAPI = "query"
+	// ActorsAPILegacy uses only the legacy actor endpoints.
+	ActorsAPILegacy ActorsAPI = "legacy"
+)
+
+// ActorsRequest is a ListActors call.
+type ActorsRequest struct {
+	API      ActorsAPI // "" means ActorsAPIAuto
+	Limit    int       // the most persons to return, at least 1
+	PageSize int       // persons to ask for per request, at least 1
+	Source   ActorsSource
+}
+
+// ActorsResult is what ListActors found: at most Limit persons in PostHog's
+// order, each once.
+type ActorsResult struct {
+	Persons []Person
+	HasMore bool      // PostHog has more persons than Persons holds
+	APIUsed ActorsAPI // ActorsAPIQuery or ActorsAPILegacy
+}
+
+func (r ActorsRequest) validate() error {
+	switch {
+	case r.Source == nil:
+		return errors.New("posthog: ListActors needs a source")
+	case r.Limit < 1 || r.PageSize < 1:
+		return fmt.Errorf("posthog: ListActors needs a limit and page size of at least 1, got %d and %d", r.Limit, r.PageSize)
+	}
+	switch r.API {
+	case "", ActorsAPIAuto, ActorsAPIQuery, ActorsAPILegacy:
+	default:
+		return fmt.Errorf("posthog: ListActors API %q must be auto, query or legacy", r.API)
+	}
+	return r.Source.validate()
+}

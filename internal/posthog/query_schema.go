@@ -1,0 +1,267 @@
+package posthog
+
+import (
+	"encoding/json"
+	"strconv"
+)
+
+// This file holds the Query API request bodies the client sends, as Go
+// types that follow PostHog's query schema (docs/dev/posthog-behaviour.md#query-api):
+// the same JSON keys, and only the keys the client uses. Optional keys are
+// omitted when unset, so PostHog applies its own defaults. PostHog validates
+// every node strictly (unknown keys are a 400), so a key may only be added
+// here with the schema's exact spelling.
+
+// IntervalType is the schema's IntervalType: the length of a lifecycle period.
+type IntervalType string
+
+// The intervals a lifecycle can use.
+const (
+	IntervalHour  IntervalType = "hour"
+	IntervalDay   IntervalType = "day"
+	IntervalWeek  IntervalType = "week"
+	IntervalMonth IntervalType = "month"
+)
+
+// LifecycleStatus is the schema's LifecycleToggle: the status of a person in
+// one lifecycle period (docs/dev/posthog-behaviour.md#lifecycle).
+type LifecycleStatus string
+
+// The lifecycle statuses.
+const (
+	LifecycleNew          LifecycleStatus = "new"
+	LifecycleReturning    LifecycleStatus = "returning"
+	LifecycleResurrecting LifecycleStatus = "resurrecting"
+	LifecycleDormant      LifecycleStatus = "dormant"
+)
+
+// FunnelWindowUnit is the schema's FunnelConversionWindowTimeUnit.
+type FunnelWindowUnit string
+
+// The units of a funnel's conversion window.
+const (
+	FunnelWindowSecond FunnelWindowUnit = "second"
+	FunnelWindowMinute FunnelWindowUnit = "minute"
+	FunnelWindowHour   FunnelWindowUnit = "hour"
+	FunnelWindowDay    FunnelWindowUnit = "day"
+	FunnelWindowWeek   FunnelWindowUnit = "week"
+	FunnelWindowMonth  FunnelWindowUnit = "month"
+)
+
+// StepOrder is the schema's StepOrderValue: how a funnel's steps must follow
+// each other (docs/dev/posthog-behaviour.md#funnels).
+type StepOrder string
+
+// The funnel step orders.
+const (
+	StepOrderOrdered   StepOrder = "ordered"
+	StepOrderStrict    StepOrder = "strict"
+	StepOrderUnordered StepOrder = "unordered"
+)
+
+// PropertyFilterType says whose property a filter reads: the "type" of the
+// schema's EventPropertyFilter and PersonPropertyFilter.
+type PropertyFilterType string
+
+// The property filter types the client sends.
+const (
+	PropertyFilterEvent  PropertyFilterType = "event"
+	PropertyFilterPerson PropertyFilterType = "person"
+)
+
+// PropertyOperator is the schema's PropertyOperator, such as exact, is_not,
+// icontains, gt or is_set.
+type PropertyOperator string
+
+// PropertyFilter is the schema's EventPropertyFilter or PersonPropertyFilter
+// (they differ only in Type). The legacy endpoints read the same shape.
+type PropertyFilter struct {
+	Type PropertyFilterType `json:"type"`
+	Key  string             `json:"key"`
+	// Value is the schema's PropertyFilterValue (a string, number, boolean
+	// or list); nil omits it, as is_set and is_not_set need.
+	Value    any              `json:"value,omitempty"`
+	Operator PropertyOperator `json:"operator"`
+}
+
+// correlationType is the schema's FunnelCorrelationResultsType.
+type correlationType string
+
+const (
+	correlationEvents              correlationType = "events"
+	correlationEventWithProperties correlationType = "event_with_properties"
+	correlationProperties          correlationType = "properties"
+)
+
+// refreshForceBlocking is the RefreshType that always calculates, in the
+// request: a data source should see current data, and a page must not come
+// from an older cache entry than the page before it (every page is its own
+// cache entry, docs/dev/posthog-behaviour.md#query-api).
+const refreshForceBlocking = "force_blocking"
+
+// queryRequest is the schema's QueryRequest: the body of POST /query/.
+type queryRequest struct {
+	Query         actorsQuery `json:"query"`
+	Refresh       string      `json:"refresh,omitempty"`
+	ClientQueryID string      `json:"client_query_id,omitempty"`
+	Name          string      `json:"name,omitempty"`
+}
+
+// actorsQuerySource is what an ActorsQuery lists the actors of:
+// insightActorsQuery, funnelsActorsQuery or funnelCorrelationActorsQuery.
+type actorsQuerySource interface {
+	json.Marshaler
+	actorsQuerySource()
+}
+
+// actorsQuery is the schema's ActorsQuery.
+type actorsQuery struct {
+	Select []string          `json:"select,omitempty"`
+	Source actorsQuerySource `json:"source,omitempty"`
+	Limit  int               `json:"limit,omitempty"`
+	Offset int               `json:"offset,omitempty"`
+}
+
+// insightActorsQuery is the schema's InsightActorsQuery over a lifecycle.
+type insightActorsQuery struct {
+	Source lifecycleQuery  `json:"source"`
+	Day    string          `json:"day,omitempty"`
+	Status LifecycleStatus `json:"status,omitempty"`
+}
+
+// lifecycleQuery is the schema's LifecycleQuery.
+type lifecycleQuery struct {
+	Series     []eventsNode     `json:"series"`
+	Interval   IntervalType     `json:"interval,omitempty"`
+	DateRange  *dateRange       `json:"dateRange,omitempty"`
+	Properties []PropertyFilter `json:"properties,omitempty"`
+}
+
+// funnelsActorsQuery is the schema's FunnelsActorsQuery. FunnelStep 0 is
+// omitted: PostHog then lists everyone who entered the funnel.
+type funnelsActorsQuery struct {
+	Source     funnelsQuery `json:"source"`
+	FunnelStep int          `json:"funnelStep,omitempty"`
+}
+
+// funnelsQuery is the schema's FunnelsQuery.
+type funnelsQuery struct {
+	Series        []eventsNode     `json:"series"`
+	DateRange     *dateRange       `json:"dateRange,omitempty"`
+	FunnelsFilter *funnelsFilter   `json:"funnelsFilter,omitempty"`
+	Properties    []PropertyFilter `json:"properties,omitempty"`
+}
+
+// funnelsFilter is the schema's FunnelsFilter; it has no kind.
+type funnelsFilter struct {
+	FunnelWindowInterval     int              `json:"funnelWindowInterval,omitempty"`
+	FunnelWindowIntervalUnit FunnelWindowUnit `json:"funnelWindowIntervalUnit,omitempty"`
+	FunnelOrderType          StepOrder        `json:"funnelOrderType,omitempty"`
+}
+
+// funnelCorrelationQuery is the schema's FunnelCorrelationQuery.
+type funnelCorrelationQuery struct {
+	Source                funnelsActorsQuery `json:"source"`
+	FunnelCorrelationType correlationType    `json:"funnelCorrelationType"`
+}
+
+// funnelCorrelationActorsQuery is the schema's FunnelCorrelationActorsQuery.
+type funnelCorrelationActorsQuery struct {
+	Source                           funnelCorrelationQuery `json:"source"`
+	FunnelCorrelationPersonConverted *bool                  `json:"funnelCorrelationPersonConverted,omitempty"`
+	FunnelCorrelationPersonEntity    *eventsNode            `json:"funnelCorrelationPersonEntity,omitempty"`
+	FunnelCorrelationPropertyValues  []PropertyFilter       `json:"funnelCorrelationPropertyValues,omitempty"`
+}
+
+// eventsNode is the schema's EventsNode for one named event.
+type eventsNode struct {
+	Event      string           `json:"event"`
+	Properties []PropertyFilter `json:"properties,omitempty"`
+}
+
+// dateRange is the schema's DateRange; it has no kind.
+type dateRange struct {
+	DateFrom string `json:"date_from,omitempty"`
+	DateTo   string `json:"date_to,omitempty"`
+}
+
+// Every query node carries its schema name in "kind". The types above leave
+// it out and MarshalJSON adds it, so no node can be sent with a wrong or
+// missing kind.
+
+func (q actorsQuery) MarshalJSON() ([]byte, error) {
+	type plain actorsQuery
+	return withKind("ActorsQuery", plain(q))
+}
+
+func (q insightActorsQuery) MarshalJSON() ([]byte, error) {
+	type plain insightActorsQuery
+	return withKind("InsightActorsQuery", plain(q))
+}
+
+func (q lifecycleQuery) MarshalJSON() ([]byte, error) {
+	type plain lifecycleQuery
+	return withKind("LifecycleQuery", plain(q))
+}
+
+func (q funnelsActorsQuery) MarshalJSON() ([]byte, error) {
+	type plain funnelsActorsQuery
+	return withKind("FunnelsActorsQuery", plain(q))
+}
+
+func (q funnelsQuery) MarshalJSON() ([]byte, error) {
+	type plain funnelsQuery
+	return withKind("FunnelsQuery", plain(q))
+}
+
+func (q funnelCorrelationQuery) MarshalJSON() ([]byte, error) {
+	type plain funnelCorrelationQuery
+	return withKind("FunnelCorrelationQuery", plain(q))
+}
+
+func (q funnelCorrelationActorsQuery) MarshalJSON() ([]byte, error) {
+	type plain funnelCorrelationActorsQuery
+	return withKind("FunnelCorrelationActorsQuery", plain(q))
+}
+
+func (n eventsNode) MarshalJSON() ([]byte, error) {
+	type plain eventsNode
+	return withKind("EventsNode", plain(n))
+}
+
+func (insightActorsQuery) actorsQuerySource()           {}
+func (funnelsActorsQuery) actorsQuerySource()           {}
+func (funnelCorrelationActorsQuery) actorsQuerySource() {}
+
+// withKind encodes v, a struct, as a JSON object whose first key is "kind".
+func withKind(kind string, v any) ([]byte, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	head := `{"kind":` + strconv.Quote(kind)
+	if string(b) == "{}" {
+		return []byte(head + "}"), nil
+	}
+	return append([]byte(head+","), b[1:]...), nil
+}
+
+// newDateRange is nil when neither date is set.
+func newDateRange(from, to string) *dateRange {
+	if from == "" && to == "" {
+		return nil
+	}
+	return &dateRange{DateFrom: from, DateTo: to}
+}
+
+func newEventsNode(e EventStep) eventsNode {
+	return eventsNode{Event: e.Event, Properties: e.Properties}
+}
+
+func newEventsNodes(events []EventStep) []eventsNode {
+	out := make([]eventsNode, len(events))
+	for i, e := range events {
+		out[i] = newEventsNode(e)
+	}
+	return out
+}

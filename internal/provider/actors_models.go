@@ -1,0 +1,95 @@
+package provider
+
+import (
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/posthog-persons/terraform-provider-posthog/internal/posthog"
+)
+
+// The Terraform models the lifecycle, funnel and funnel-correlation persons
+// data sources share, and their conversion into the client's requests.
+
+// actorsCommonModel is embedded in every actors data source model; its
+// attributes are those of actorsCommonAttributes.
+type actorsCommonModel struct {
+	ProjectID  types.String          `tfsdk:"project_id"`
+	API        types.String          `tfsdk:"api"`
+	Limit      types.Int64           `tfsdk:"limit"`
+	PageSize   types.Int64           `tfsdk:"page_size"`
+	DateFrom   types.String          `tfsdk:"date_from"`
+	DateTo     types.String          `tfsdk:"date_to"`
+	Properties []propertyFilterModel `tfsdk:"properties"`
+	Persons    []actorPersonModel    `tfsdk:"persons"`
+	HasMore    types.Bool            `tfsdk:"has_more"`
+	APIUsed    types.String          `tfsdk:"api_used"`
+}
+
+type propertyFilterModel struct {
+	Key      types.String `tfsdk:"key"`
+	Value    types.String `tfsdk:"value"`
+	Operator types.String `tfsdk:"operator"`
+	Type     types.String `tfsdk:"type"`
+}
+
+type eventStepModel struct {
+	Event      types.String          `tfsdk:"event"`
+	Properties []propertyFilterModel `tfsdk:"properties"`
+}
+
+// actorPersonModel is one entry of persons; actorPerson fills it.
+type actorPersonModel struct {
+	UUID         types.String `tfsdk:"uuid"`
+	DistinctIDs  types.List   `tfsdk:"distinct_ids"`
+	Properties   types.String `tfsdk:"properties"`
+	CreatedAt    types.String `tfsdk:"created_at"`
+	IsIdentified types.Bool   `tfsdk:"is_identified"`
+}
+
+// dates is the date range with date_from's default filled in; an unset
+// date_to is left to PostHog (now).
+func (m actorsCommonModel) dates() (string, string) {
+	from := m.DateFrom.ValueString()
+	if from == "" {
+		from = defaultDateFrom
+	}
+	return from, m.DateTo.ValueString()
+}
+
+// propertyFilters converts property filters, filling in the defaults the
+// schema documents: operator exact, type event.
+func propertyFilters(models []propertyFilterModel) []posthog.PropertyFilter {
+	if len(models) == 0 {
+		return nil
+	}
+	out := make([]posthog.PropertyFilter, len(models))
+	for i, m := range models {
+		f := posthog.PropertyFilter{
+			Key:      m.Key.ValueString(),
+			Operator: posthog.PropertyOperator(m.Operator.ValueString()),
+			Type:     posthog.PropertyFilterType(m.Type.ValueString()),
+		}
+		if f.Operator == "" {
+			f.Operator = "exact"
+		}
+		if f.Type == "" {
+			f.Type = posthog.PropertyFilterEvent
+		}
+		if !m.Value.IsNull() {
+			f.Value = m.Value.ValueString()
+		}
+		out[i] = f
+	}
+	return out
+}
+
+func eventSteps(models []eventStepModel) []posthog.EventStep {
+	out := make([]posthog.EventStep, len(models))
+	for i, m := range models {
+		out[i] = eventStep(m)
+	}
+	return out
+}
+
+func eventStep(m eventStepModel) posthog.EventStep {
+	return posthog.EventStep{Event: m.Event.ValueString(), Properties: propertyFilters(m.Properties)}
+}

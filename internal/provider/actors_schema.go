@@ -1,0 +1,129 @@
+package provider
+
+import (
+	"fmt"
+
+	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/posthog-persons/terraform-provider-posthog/internal/posthog"
+)
+
+// The schema the lifecycle, funnel and funnel-correlation persons data
+// sources share: the API choice, limit, dates, event and property filters,
+// and the persons result.
+
+const (
+	defaultActorsLimit    = 100
+	maxActorsLimit        = 10000
+	defaultActorsPageSize = 500
+	defaultDateFrom       = "-7d"
+)
+
+// actorsCommonAttributes returns the arguments and results every actors data
+// source has; what names the date range's purpose.
+func actorsCommonAttributes(what string) map[string]schema.Attribute {
+	return map[string]schema.Attribute{
+		"project_id": dataSourceProjectIDAttribute(),
+		"api": schema.StringAttribute{
+			MarkdownDescription: "Which PostHog API to call: `auto` (the default), `query` or `legacy`. `query` uses the " +
+				"Query API (`POST /api/projects/:id/query/`, API key scope `query:read`). `legacy` uses the persons actor " +
+				"endpoints (`persons/lifecycle/`, `persons/funnel/`, `persons/funnel/correlation/`) that PostHog removed in 2026 " +
+				"and that only older self-hosted instances still serve. `auto` uses the Query API and falls back to the legacy " +
+				"endpoint only when the instance has no Query API, that is when `/query/` answers 404 Not Found or 405 Method " +
+				"Not Allowed. Any other Query API error is reported as it is, without a fallback: in particular a 403 for an API " +
+				"key without the `query:read` scope is a key to fix, not a missing API.",
+			Optional: true,
+			Validators: []validator.String{stringvalidator.OneOf(
+				string(posthog.ActorsAPIAuto), string(posthog.ActorsAPIQuery), string(posthog.ActorsAPILegacy))},
+		},
+		"limit": schema.Int64Attribute{
+			MarkdownDescription: fmt.Sprintf("The most persons to return, from 1 to %d. Defaults to %d. The data source pages "+
+				"through PostHog until it has this many persons, and `has_more` says whether there were more. Terraform slows down "+
+				"and uses a lot of memory with very long computed lists, so keep this as small as the use allows.",
+				maxActorsLimit, defaultActorsLimit),
+			Optional:   true,
+			Validators: []validator.Int64{int64validator.Between(1, maxActorsLimit)},
+		},
+		"page_size": schema.Int64Attribute{
+			MarkdownDescription: fmt.Sprintf("How many persons to ask PostHog for per request, from 1 to %d. Defaults to %d. "+
+				"Every page is a separate query that counts against PostHog's rate limits.", maxActorsLimit, defaultActorsPageSize),
+			Optional:   true,
+			Validators: []validator.Int64{int64validator.Between(1, maxActorsLimit)},
+		},
+		"date_from": schema.StringAttribute{
+			MarkdownDescription: "The start of the " + what + "'s date range: a date (`2024-01-31`), a timestamp " +
+				"(`2024-01-31T12:00:00Z`), a relative date such as `-7d`, `-2w`, `-1m`, `-24h` or `-1y` (optionally with a " +
+				"`Start` or `End` suffix, such as `-1mStart`), or `all`. Defaults to `" + defaultDateFrom + "`.",
+			Optional:   true,
+			Validators: []validator.String{dateValidator{allowAll: true}},
+		},
+		"date_to": schema.StringAttribute{
+			MarkdownDescription: "The end of the " + what + "'s date range, in the same forms as `date_from` except `all`. " +
+				"Defaults to now. A date means the end of that day. It must not be before `date_from`.",
+			Optional:   true,
+			Validators: []validator.String{dateValidator{}},
+		},
+		"properties": schema.ListNestedAttribute{
+			MarkdownDescription: "Property filters that every event of the " + what + " must match, all of them.",
+			Optional:            true,
+			NestedObject:        propertyFilterObject(),
+		},
+		"persons": schema.ListNestedAttribute{
+			MarkdownDescription: "The persons found, at most `limit` of them, in PostHog's order.",
+			Computed:            true,
+			NestedObject: schema.NestedAttributeObject{
+				Attributes: map[string]schema.Attribute{
+					"uuid": schema.StringAttribute{MarkdownDescription: "The person's UUID, which `posthog_person_deletion` accepts in `uuids`.", Computed: true},
+					"distinct_ids": schema.ListAttribute{
+						MarkdownDescription: "The person's distinct ids. The Query API returns at most 101, identified ids first.",
+						ElementType:         types.StringType,
+						Computed:            true,
+					},
+					"properties": schema.StringAttribute{
+						MarkdownDescription: "The person's properties as a JSON object string; read it with `jsondecode()`. " +
+							"Marked sensitive: it holds personal data. It is `{}` when PostHog no longer has the person's row.",
+						Computed:  true,
+						Sensitive: true,
+					},
+					"created_at": schema.StringAttribute{
+						MarkdownDescription: "When PostHog created the person (ISO 8601), or null when PostHog did not say.",
+						Computed:            true,
+					},
+					"is_identified": schema.BoolAttribute{
+						MarkdownDescription: "Whether the person is identified, or null when PostHog did not say.",
+						Computed:            true,
+					},
+				},
+			},
+		},
+		"has_more": schema.BoolAttribute{
+			MarkdownDescription: "Whether PostHog has more persons than the `limit` returned.",
+			Computed:            true,
+		},
+		"api_used": schema.StringAttribute{
+			MarkdownDescription: "The API that answered: `query` or `legacy`. With `api = \"auto\"` it shows whether the fallback was used.",
+			Computed:            true,
+		},
+	}
+}
+
+func eventStepObject(what string) schema.NestedAttributeObject {
+	return schema.NestedAttributeObject{
+		Attributes: map[string]schema.Attribute{
+			"event": schema.StringAttribute{
+				MarkdownDescription: "The event name, such as `$pageview`.",
+				Required:            true,
+				Validators:          []validator.String{stringvalidator.LengthAtLeast(1)},
+			},
+			"properties": schema.ListNestedAttribute{
+				MarkdownDescription: "Property filters that the " + what + "'s events must match, all of them.",
+				Optional:            true,
+				NestedObject:        propertyFilterObject(),
+			},
+		},
+	}
+}
