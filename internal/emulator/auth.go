@@ -123,3 +123,20 @@ func (s *Server) checkScopes(w http.ResponseWriter, key *APIKey, required []stri
 	}
 	return true
 }
+
+// keyFor returns the API key a request authenticated with (after s.check succeeded).
+func (s *Server) keyFor(r *http.Request) *APIKey {
+	token := ""
+	if v, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok {
+		token = strings.TrimSpace(v)
+	}
+	if token == "" {
+		token = r.URL.Query().Get("personal_api_key")
+	}
+	for i := range s.cfg.APIKeys {
+		if s.cfg.APIKeys[i].Key == token {
+			return &s.cfg.APIKeys[i]
+		}
+	}
+	return nil
+}

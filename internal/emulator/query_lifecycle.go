@@ -3,6 +3,7 @@ package emulator
 import (
 	"slices"
 	"sort"
+	"strconv"
 	"time"
 )
 
@@ -155,4 +156,44 @@ func (s *Server) lifecycleActors(c teamClock, spec *lifecycleSpec) ([]string, *q
 	}
 	sort.Strings(out)
 	return out, nil
+}
+
+// parseInsightActors parses InsightActorsQuery over a LifecycleQuery (Q§2.2).
+func (c teamClock) parseInsightActors(loc string, m jobj) (*lifecycleSpec, *queryError) {
+	const model = "QueryRequest"
+	if err := checkKeys(model, loc, m, "source", "day", "status", "interval", "series", "breakdown",
+		"compare", "includeRecordings"); err != nil {
+		return nil, err
+	}
+	src, err := reqObj(loc, m, "source")
+	if err != nil {
+		return nil, err
+	}
+	kind, _ := src["kind"].(string)
+	switch kind {
+	case "LifecycleQuery":
+	case "TrendsQuery", "RetentionQuery", "PathsQuery", "StickinessQuery", "FunnelsQuery", "WebStatsTableQuery",
+		"WebOverviewQuery":
+		return nil, qUnsupported("InsightActorsQuery over " + kind)
+	default:
+		return nil, qParse(model, loc+".source", "Input tag '"+kind+"' found using 'kind' does not match any of the expected tags [type=union_tag_invalid]")
+	}
+	spec, err := c.parseLifecycleQuery(loc+".source", src)
+	if err != nil {
+		return nil, err
+	}
+	switch d := m["day"].(type) {
+	case nil:
+	case string:
+		spec.day = &d
+	case float64:
+		ds := strconv.FormatFloat(d, 'f', -1, 64)
+		spec.day = &ds
+	default:
+		return nil, qParse(model, loc+".day", "Input should be a valid string [type=string_type]")
+	}
+	if spec.status, err = optString(model, loc, m, "status"); err != nil {
+		return nil, err
+	}
+	return spec, nil
 }

@@ -1,6 +1,7 @@
 package emulator
 
 import (
+	"encoding/json"
 	"net/http"
 	"regexp"
 	"strconv"
@@ -8,14 +9,6 @@ import (
 
 	"github.com/google/uuid"
 )
-
-var (
-	readScopes   = []string{"person:read"}
-	writeScopes  = []string{"person:write"}
-	cohortScopes = []string{"person:read", "cohort:read"}
-)
-
-const notAPersonID = "The ID provided does not look like a personID. If you are using a distinctId, please use /persons?distinct_id=X instead."
 
 // createNotAllowed is PersonViewSet.create's MethodNotAllowed detail (§2.1); the
 // exact wording is from memory of the source (UNVERIFIED).
@@ -190,105 +183,76 @@ func fuzzyMatch(p *person, needle string) bool {
 	return false
 }
 
-// handlePersonDetail serves /persons/{id}/: GET retrieve, DELETE destroy.
-// update/partial_update are not emulated (405).
-func (s *Server) handlePersonDetail(w http.ResponseWriter, r *http.Request) {
-	scopes := readScopes
-	if r.Method == http.MethodDelete {
-		scopes = writeScopes
-	}
-	if !s.check(w, r, guard{scopes: scopes, methods: []string{"GET", "HEAD", "DELETE"}, deletion: r.Method == http.MethodDelete}) {
-		return
-	}
-	kind, id, u := parsePersonRef(r.PathValue("id"))
-	if kind == refInvalid {
-		errValidation(w, notAPersonID)
-		return
-	}
-	if r.Method == http.MethodDelete {
-		s.destroyPerson(w, r, kind, id, u)
-		return
-	}
-	s.mu.Lock()
-	p := s.lookupRef(kind, id, u)
-	var body map[string]any
-	if p != nil {
-		body = personRecord(p)
-	}
-	s.mu.Unlock()
-	if p == nil {
-		errNotFound(w)
-		return
-	}
-	writeJSON(w, http.StatusOK, body)
+// propertyFilter is one entry of the list endpoint's ?properties= JSON array.
+// Only person-property filters with the common operators are emulated; legacy
+// filters without an operator mean "exact" (§4.1).
+type propertyFilter struct {
+	Key      string `json:"key"`
+	Value    any    `json:"value"`
+	Operator string `json:"operator"`
+	Type     string `json:"type"`
 }
 
-// handleBatchByDistinctIDs (§4.4): bad input is 200 {"results": {}}, 200-id cap,
-// results keyed by the requested distinct id.
-func (s *Server) handleBatchByDistinctIDs(w http.ResponseWriter, r *http.Request) {
-	if !s.check(w, r, guard{scopes: readScopes, methods: []string{"POST"}}) {
-		return
+type propertyFilters []propertyFilter
+
+func parsePropertyFilters(raw string) (propertyFilters, error) {
+	if raw == "" {
+		return nil, nil
 	}
-	body, err := readJSON(r)
-	if err != nil {
-		errParse(w, err)
-		return
+	var fs propertyFilters
+	if err := json.Unmarshal([]byte(raw), &fs); err != nil {
+		return nil, detailError("Properties must be a JSON array of property filters.")
 	}
-	results := map[string]any{}
-	obj, _ := body.(map[string]any)
-	ids, _ := obj["distinct_ids"].([]any)
-	if len(ids) > maxBatch {
-		ids = ids[:maxBatch]
-	}
-	s.mu.Lock()
-	for _, v := range ids {
-		d, ok := v.(string)
-		if !ok {
-			continue
-		}
-		if p := s.st.byDistinctID[d]; p != nil {
-			results[d] = minimalPerson(p)
-		}
-	}
-	s.mu.Unlock()
-	writeJSON(w, http.StatusOK, map[string]any{"results": results})
+	return fs, nil
 }
 
-const maxBatch = 200
+func (fs propertyFilters) match(p *person) bool {
+	for _, f := range fs {
+		if f.Type != "" && f.Type != "person" {
+			continue // other filter types are not emulated
+		}
+		if !f.match(p) {
+			return false
+		}
+	}
+	return true
+}
 
-// handleBatchByUUIDs (§4.5): like batch_by_distinct_ids, but every uuid must parse
-// (400 otherwise) and keys are the canonical lower-case uuid.
-func (s *Server) handleBatchByUUIDs(w http.ResponseWriter, r *http.Request) {
-	if !s.check(w, r, guard{scopes: readScopes, methods: []string{"POST"}}) {
-		return
+func (f propertyFilter) match(p *person) bool {
+	v, present := p.props[f.Key]
+	values := []any{f.Value}
+	if list, ok := f.Value.([]any); ok {
+		values = list
 	}
-	body, err := readJSON(r)
-	if err != nil {
-		errParse(w, err)
-		return
-	}
-	obj, _ := body.(map[string]any)
-	raw, _ := obj["uuids"].([]any)
-	if len(raw) > maxBatch {
-		raw = raw[:maxBatch]
-	}
-	keys := make([]string, 0, len(raw))
-	for _, v := range raw {
-		str, ok := v.(string)
-		u, err := uuid.Parse(str)
-		if !ok || err != nil {
-			errValidation(w, "One or more UUIDs are invalid.")
-			return
+	anyEq := func() bool {
+		for _, want := range values {
+			if present && toString(v) == toString(want) {
+				return true
+			}
 		}
-		keys = append(keys, u.String())
+		return false
 	}
-	results := map[string]any{}
-	s.mu.Lock()
-	for _, k := range keys {
-		if p := s.st.persons[k]; p != nil {
-			results[k] = minimalPerson(p)
+	anyContains := func() bool {
+		for _, want := range values {
+			if present && strings.Contains(strings.ToLower(toString(v)), strings.ToLower(toString(want))) {
+				return true
+			}
 		}
+		return false
 	}
-	s.mu.Unlock()
-	writeJSON(w, http.StatusOK, map[string]any{"results": results})
+	switch f.Operator {
+	case "", "exact":
+		return anyEq()
+	case "is_not":
+		return !anyEq()
+	case "icontains":
+		return anyContains()
+	case "not_icontains":
+		return !anyContains()
+	case "is_set":
+		return present
+	case "is_not_set":
+		return !present
+	}
+	return true
 }

@@ -1,0 +1,194 @@
+package emulator
+
+import (
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// cohort is the emulator's posthog_cohort row. Guarded by Server.mu.
+type cohort struct {
+	id              int
+	name            *string // the model's name is null=True, blank=True
+	description     string
+	groups          any // legacy groups, as sent (default [])
+	filters         any // as sent; nil = none
+	query           any
+	tree            *condNode // parsed filters (or legacy groups) for dynamic membership
+	isStatic        bool
+	deleted         bool
+	createdAt       time.Time
+	lastCalculation *time.Time
+	members         map[string]bool // static cohorts: person uuids
+}
+
+// cohortBatchLimit is DEFAULT_COHORT_INSERT_BATCH_SIZE (posthog/models/cohort/cohort.py).
+const cohortBatchLimit = 1000
+
+// cohortHas reports membership: a static cohort by stored uuid, a dynamic one by
+// evaluating its filters against the person's current properties.
+func (st *store) cohortHas(ctx matchCtx, c *cohort, p *person) bool {
+	if c.isStatic {
+		return c.members[p.uuid]
+	}
+	return c.tree.match(ctx, p)
+}
+
+// cohortCount is the current size: static members that still exist, or matching persons.
+func (st *store) cohortCount(c *cohort) int {
+	n := 0
+	if c.isStatic {
+		for u := range c.members {
+			if st.persons[u] != nil {
+				n++
+			}
+		}
+		return n
+	}
+	for _, p := range st.persons {
+		if c.tree.match(matchCtx{st: st}, p) {
+			n++
+		}
+	}
+	return n
+}
+
+// moveStaticMembership follows a person merge: static cohort rows of the merged-away
+// person move to the surviving one (as the plugin-server merge re-points cohort
+// people; UNVERIFIED for the ClickHouse static-cohort table).
+func (st *store) moveStaticMembership(from, to string) {
+	for _, c := range st.cohorts {
+		if c.members[from] {
+			delete(c.members, from)
+			c.members[to] = true
+		}
+	}
+}
+
+// resolvePersonUUIDs keeps the uuids of existing persons (validate_person_uuids_exist);
+// strings that are not uuids are skipped (the ORM path would fail on them: UNVERIFIED).
+func (st *store) resolvePersonUUIDs(ids []string) []string {
+	var out []string
+	for _, s := range ids {
+		u, err := uuid.Parse(s)
+		if err != nil {
+			continue
+		}
+		if p := st.persons[u.String()]; p != nil {
+			out = append(out, p.uuid)
+		}
+	}
+	return out
+}
+
+// membershipTree picks what dynamic membership evaluates: filters when set, else the
+// legacy groups (Cohort.properties).
+func (st *store) membershipTree(c *cohort, parsed *condNode) *condNode {
+	if parsed != nil {
+		return parsed
+	}
+	if c.filters != nil {
+		if t, ferr := parseCohortFilters(c.filters); ferr == nil {
+			return t
+		}
+		return nil
+	}
+	groups, _ := c.groups.([]any)
+	t, _ := legacyGroups(groups)
+	return t
+}
+
+// cohortLoop reports "Cohorts cannot reference other cohorts in a loop." or
+// "Invalid Cohort ID in filter" for a tree about to be saved on cohort id.
+func (st *store) cohortLoop(id int, tree *condNode) string {
+	onPath := map[int]bool{id: true}
+	var visit func(n *condNode) string
+	visit = func(n *condNode) string {
+		if n == nil {
+			return ""
+		}
+		for _, ch := range n.children {
+			if m := visit(ch); m != "" {
+				return m
+			}
+		}
+		if n.kind != "cohort" {
+			return ""
+		}
+		ref, _ := n.value.(int)
+		if onPath[ref] {
+			return "Cohorts cannot reference other cohorts in a loop."
+		}
+		target := st.cohorts[ref]
+		if target == nil {
+			return "Invalid Cohort ID in filter"
+		}
+		onPath[ref] = true
+		defer delete(onPath, ref)
+		return visit(target.tree)
+	}
+	return visit(tree)
+}
+
+// CohortFilter is one person-property condition for CreateCohort. Operator is
+// "exact" (Value a string or a []any of alternatives), "icontains", "is_set", or any
+// other operator the emulator evaluates (is_not, not_icontains, is_not_set).
+type CohortFilter struct {
+	Key      string
+	Operator string
+	Value    any
+	Negation bool
+}
+
+// CreateCohort adds a cohort directly, for tests, and returns its id. A static cohort
+// gets the existing persons among personUUIDs; a dynamic one ANDs filters (stored in
+// the {"properties": {"type": "AND", "values": [...]}} shape the API returns).
+func (s *Server) CreateCohort(name string, static bool, personUUIDs []string, filters []CohortFilter) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := &cohort{name: &name, groups: []any{}, isStatic: static, createdAt: s.now(), members: map[string]bool{}}
+	now := s.now()
+	c.lastCalculation = &now
+	if static {
+		for _, u := range s.st.resolvePersonUUIDs(personUUIDs) {
+			c.members[u] = true
+		}
+	} else {
+		values := []any{}
+		for _, f := range filters {
+			v := f.Value
+			if list, ok := v.([]string); ok {
+				v = toAnySlice(list)
+			}
+			values = append(values, map[string]any{"key": f.Key, "type": "person", "operator": f.Operator, "value": v, "negation": f.Negation})
+		}
+		c.filters = map[string]any{"properties": map[string]any{"type": "AND", "values": values}}
+		c.tree, _ = parseCohortFilters(c.filters)
+	}
+	c.id = s.st.nextCohortID
+	s.st.nextCohortID++
+	s.st.cohorts[c.id] = c
+	return c.id
+}
+
+// SetCohortDeleted soft-deletes (or restores) a cohort, like PATCH {"deleted": ...}.
+func (s *Server) SetCohortDeleted(id int, deleted bool) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := s.st.cohorts[id]
+	if c != nil {
+		c.deleted = deleted
+	}
+	return c != nil
+}
+
+// CohortCount returns a cohort's current count (see cohortCount).
+func (s *Server) CohortCount(id int) (int, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := s.st.cohorts[id]
+	if c == nil {
+		return 0, false
+	}
+	return s.st.cohortCount(c), true
+}
