@@ -87,7 +87,7 @@ func (p legacyParams) entities() ([]entity, *queryError) {
 		if id, ok := m["id"].(string); ok {
 			ev = &id
 		}
-		props, err := parsePFilters("Filter", "events."+itoa(i)+".properties", m["properties"], "event")
+		props, err := parsePFilters(legacySyntax, "events."+itoa(i)+".properties", m["properties"])
 		if err != nil {
 			return nil, err
 		}
@@ -238,7 +238,7 @@ func (s *Server) legacyLifecycle(r *http.Request) (jobj, *queryError) {
 	if err != nil {
 		return nil, err
 	}
-	props, err := parsePFilters("Filter", "properties", p.json("properties"), "event")
+	props, err := parsePFilters(legacySyntax, "properties", p.json("properties"))
 	if err != nil {
 		return nil, err
 	}
@@ -339,7 +339,7 @@ func (s *Server) legacyFunnel(c teamClock, p legacyParams) (*funnelsActorsReques
 	if len(steps) < 2 {
 		return nil, qValidation("Funnels require at least two steps before calculating.")
 	}
-	if spec.props, err = parsePFilters("Filter", "properties", p.json("properties"), "event"); err != nil {
+	if spec.props, err = parsePFilters(legacySyntax, "properties", p.json("properties")); err != nil {
 		return nil, err
 	}
 	req := &funnelsActorsRequest{spec: spec}
@@ -470,7 +470,7 @@ func (s *Server) legacyCorrelation(c teamClock, r *http.Request) ([]string, lega
 		if t, _ := m["type"].(string); t == "actions" {
 			return nil, nil, pg, qUnsupported("actions in legacy filters")
 		}
-		props, err := parsePFilters("Filter", "funnel_correlation_person_entity.properties", m["properties"], "event")
+		props, err := parsePFilters(legacySyntax, "funnel_correlation_person_entity.properties", m["properties"])
 		if err != nil {
 			return nil, nil, pg, err
 		}
@@ -484,7 +484,7 @@ func (s *Server) legacyCorrelation(c teamClock, r *http.Request) ([]string, lega
 		if list, ok := raw.([]any); ok && len(list) > 0 {
 			req.propsGiven = true
 		}
-		if req.propValues, err = parsePFilters("Filter", "funnel_correlation_property_values", raw, "event"); err != nil {
+		if req.propValues, err = parsePFilters(legacySyntax, "funnel_correlation_property_values", raw); err != nil {
 			return nil, nil, pg, err
 		}
 	}

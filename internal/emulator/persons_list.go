@@ -57,9 +57,13 @@ func (s *Server) listPersons(w http.ResponseWriter, r *http.Request, csvOut bool
 			"Ensure this field has no more than 128 characters.", "client_query_id")
 		return
 	}
-	filters, err := parsePropertyFilters(q.Get("properties"))
+	filters, notEvaluated, err := parsePersonsListFilters(q.Get("properties"))
 	if err != nil {
 		writeAttrError(w, "invalid_input", err.Error(), "properties")
+		return
+	}
+	if notEvaluated != "" {
+		qUnsupported("the property operator " + strconv.Quote(notEvaluated)).write(w)
 		return
 	}
 
@@ -183,76 +187,44 @@ func fuzzyMatch(p *person, needle string) bool {
 	return false
 }
 
-// propertyFilter is one entry of the list endpoint's ?properties= JSON array.
-// Only person-property filters with the common operators are emulated; legacy
-// filters without an operator mean "exact" (§4.1).
-type propertyFilter struct {
-	Key      string `json:"key"`
-	Value    any    `json:"value"`
-	Operator string `json:"operator"`
-	Type     string `json:"type"`
-}
+// personsListFilters is the list endpoint's ?properties=: a JSON array of
+// property filters, AND-ed. Person filters are evaluated under
+// personsListOperators; filters of other types are not emulated and skipped.
+type personsListFilters []propertyTest
 
-type propertyFilters []propertyFilter
-
-func parsePropertyFilters(raw string) (propertyFilters, error) {
+// parsePersonsListFilters decodes ?properties=. A PostHog operator the emulator
+// does not evaluate comes back as notEvaluated (the caller answers 501).
+func parsePersonsListFilters(raw string) (filters personsListFilters, notEvaluated string, err error) {
 	if raw == "" {
-		return nil, nil
+		return nil, "", nil
 	}
-	var fs propertyFilters
-	if err := json.Unmarshal([]byte(raw), &fs); err != nil {
-		return nil, detailError("Properties must be a JSON array of property filters.")
+	var entries []struct {
+		Key      string `json:"key"`
+		Value    any    `json:"value"`
+		Operator any    `json:"operator"`
+		Type     string `json:"type"`
 	}
-	return fs, nil
+	if err := json.Unmarshal([]byte(raw), &entries); err != nil {
+		return nil, "", detailError("Properties must be a JSON array of property filters.")
+	}
+	for _, e := range entries {
+		if e.Type != "" && e.Type != "person" {
+			continue
+		}
+		op, problem := personsListOperators.resolve(e.Operator)
+		if problem == operatorNotEvaluated {
+			return nil, op, nil
+		}
+		filters = append(filters, propertyTest{key: e.Key, op: op, value: e.Value})
+	}
+	return filters, "", nil
 }
 
-func (fs propertyFilters) match(p *person) bool {
+func (fs personsListFilters) match(p *person) bool {
 	for _, f := range fs {
-		if f.Type != "" && f.Type != "person" {
-			continue // other filter types are not emulated
-		}
-		if !f.match(p) {
+		if !f.matches(p.props) {
 			return false
 		}
-	}
-	return true
-}
-
-func (f propertyFilter) match(p *person) bool {
-	v, present := p.props[f.Key]
-	values := []any{f.Value}
-	if list, ok := f.Value.([]any); ok {
-		values = list
-	}
-	anyEq := func() bool {
-		for _, want := range values {
-			if present && toString(v) == toString(want) {
-				return true
-			}
-		}
-		return false
-	}
-	anyContains := func() bool {
-		for _, want := range values {
-			if present && strings.Contains(strings.ToLower(toString(v)), strings.ToLower(toString(want))) {
-				return true
-			}
-		}
-		return false
-	}
-	switch f.Operator {
-	case "", "exact":
-		return anyEq()
-	case "is_not":
-		return !anyEq()
-	case "icontains":
-		return anyContains()
-	case "not_icontains":
-		return !anyContains()
-	case "is_set":
-		return present
-	case "is_not_set":
-		return !present
 	}
 	return true
 }

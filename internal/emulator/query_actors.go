@@ -86,11 +86,11 @@ func parseActorsRequest(q jobj) (*actorsRequest, *queryError) {
 	if search != nil {
 		a.search = strings.TrimSpace(*search)
 	}
-	p1, err := parsePFilters(model, loc+".properties", q["properties"], "")
+	p1, err := parsePFilters(querySyntax, loc+".properties", q["properties"])
 	if err != nil {
 		return nil, err
 	}
-	p2, err := parsePFilters(model, loc+".fixedProperties", q["fixedProperties"], "")
+	p2, err := parsePFilters(querySyntax, loc+".fixedProperties", q["fixedProperties"])
 	if err != nil {
 		return nil, err
 	}

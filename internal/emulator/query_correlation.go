@@ -78,7 +78,7 @@ func (c teamClock) parseCorrelationActors(loc string, m jobj) (*correlationReque
 		if list, ok := raw.([]any); ok && len(list) > 0 {
 			req.propsGiven = true
 		}
-		if req.propValues, err = parsePFilters(model, loc+".funnelCorrelationPropertyValues", raw, ""); err != nil {
+		if req.propValues, err = parsePFilters(querySyntax, loc+".funnelCorrelationPropertyValues", raw); err != nil {
 			return nil, err
 		}
 	}

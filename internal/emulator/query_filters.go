@@ -2,34 +2,46 @@ package emulator
 
 import (
 	"encoding/json"
-	"regexp"
-	"slices"
 	"strconv"
 	"strings"
 )
+
+// Property filters of the Query API and of the legacy actor endpoints, parsed
+// into trees whose leaves are evaluated by propertyTest (property_match.go).
 
 // pfilter is a property filter tree: a group (AND/OR of children) or a leaf.
 type pfilter struct {
 	group    string // "AND" or "OR" for a group; "" for a leaf
 	children []*pfilter
-	typ      string // event | person
-	key      string
-	op       string
-	value    any
+	typ      string // leaf: event | person
+	test     propertyTest
 }
 
-var knownOps = []string{"exact", "is_not", "icontains", "not_icontains", "regex", "not_regex", "gt", "gte",
-	"lt", "lte", "is_set", "is_not_set", "is_date_exact", "is_date_before", "is_date_after", "between",
-	"not_between", "min", "max", "in", "not_in", "is_cleaned_path_exact", "flag_evaluates_to",
-	"semver_eq", "semver_neq", "semver_gt", "semver_gte", "semver_lt", "semver_lte", "semver_tilde",
-	"semver_caret", "semver_wildcard", "icontains_multi", "not_icontains_multi"}
+// filterSyntax is how one endpoint writes property filters.
+type filterSyntax struct {
+	model       string // the pydantic model named in parse errors
+	defaultType string // the type of a filter without one; "" = the type is required
+	legacy      bool   // the legacy insight Filter (legacyFilterOperators for every type)
+}
 
-var emulatedOps = []string{"exact", "is_not", "icontains", "not_icontains", "regex", "not_regex", "gt", "gte",
-	"lt", "lte", "is_set", "is_not_set", "in", "not_in"}
+var (
+	querySyntax  = filterSyntax{model: queryRequestModel}
+	legacySyntax = filterSyntax{model: "Filter", defaultType: "event", legacy: true}
+)
+
+// operators returns the operator rules for a filter of type typ.
+func (fs filterSyntax) operators(typ string) operatorRules {
+	switch {
+	case fs.legacy:
+		return legacyFilterOperators
+	case typ == "person":
+		return queryPersonOperators
+	}
+	return queryEventOperators
+}
 
 // parsePFilters parses AnyPropertyFilter[] or a PropertyGroupFilter(Value).
-// defaultType applies to leaves without "type" (legacy filters default to event).
-func parsePFilters(model, loc string, raw any, defaultType string) (*pfilter, *queryError) {
+func parsePFilters(fs filterSyntax, loc string, raw any) (*pfilter, *queryError) {
 	switch x := raw.(type) {
 	case nil:
 		return nil, nil
@@ -40,73 +52,72 @@ func parsePFilters(model, loc string, raw any, defaultType string) (*pfilter, *q
 		}
 		var v any
 		if err := json.Unmarshal([]byte(x), &v); err != nil {
-			return nil, qParse(model, loc, "Input should be a valid list [type=list_type]")
+			return nil, qParse(fs.model, loc, "Input should be a valid list [type=list_type]")
 		}
-		return parsePFilters(model, loc, v, defaultType)
+		return parsePFilters(fs, loc, v)
 	case []any:
-		g := &pfilter{group: "AND"}
-		for i, item := range x {
-			c, err := parsePFilters(model, loc+"."+strconv.Itoa(i), item, defaultType)
-			if err != nil {
-				return nil, err
-			}
-			if c != nil {
-				g.children = append(g.children, c)
-			}
-		}
-		return g, nil
+		return parseFilterGroup(fs, loc, "AND", x)
 	case map[string]any:
 		typ, _ := x["type"].(string)
 		if vals, ok := x["values"]; ok && (typ == "AND" || typ == "OR") {
 			list, ok := vals.([]any)
 			if !ok {
-				return nil, qParse(model, loc+".values", "Input should be a valid list [type=list_type]")
+				return nil, qParse(fs.model, loc+".values", "Input should be a valid list [type=list_type]")
 			}
-			g := &pfilter{group: typ}
-			for i, item := range list {
-				c, err := parsePFilters(model, loc+".values."+strconv.Itoa(i), item, defaultType)
-				if err != nil {
-					return nil, err
-				}
-				if c != nil {
-					g.children = append(g.children, c)
-				}
-			}
-			return g, nil
+			return parseFilterGroup(fs, loc+".values", typ, list)
 		}
-		if typ == "" {
-			typ = defaultType
-		}
-		switch typ {
-		case "event", "person":
-		case "":
-			return nil, qParse(model, loc+".type", "Field required [type=missing]")
-		case "empty":
-			return nil, nil
-		case "cohort", "hogql", "element", "group", "session", "feature", "recording", "log_entry",
-			"data_warehouse", "data_warehouse_person_property", "error_tracking_issue", "event_metadata",
-			"revenue_analytics", "flag", "log", "workflow_variable":
-			return nil, qUnsupported("property filters of type " + strconv.Quote(typ))
-		default:
-			return nil, qParse(model, loc+".type", "Input tag '"+typ+"' does not match any of the expected tags")
-		}
-		key, ok := x["key"].(string)
-		if !ok {
-			return nil, qParse(model, loc+".key", "Field required [type=missing]")
-		}
-		op, _ := x["operator"].(string)
-		if op == "" {
-			op = "exact"
-		}
-		if !slices.Contains(knownOps, op) {
-			return nil, qParse(model, loc+".operator", "Input should be a valid PropertyOperator [type=enum]")
-		}
-		if !slices.Contains(emulatedOps, op) {
-			return nil, qUnsupported("the property operator " + strconv.Quote(op))
-		}
-		return &pfilter{typ: typ, key: key, op: op, value: x["value"]}, nil
+		return parseFilterLeaf(fs, loc, x)
 	}
-	return nil, qParse(model, loc, "Input should be a valid list [type=list_type]")
+	return nil, qParse(fs.model, loc, "Input should be a valid list [type=list_type]")
+}
+
+func parseFilterGroup(fs filterSyntax, loc, op string, items []any) (*pfilter, *queryError) {
+	g := &pfilter{group: op}
+	for i, item := range items {
+		c, err := parsePFilters(fs, loc+"."+strconv.Itoa(i), item)
+		if err != nil {
+			return nil, err
+		}
+		if c != nil {
+			g.children = append(g.children, c)
+		}
+	}
+	return g, nil
+}
+
+// parseFilterLeaf parses one filter; an "empty" filter gives nil.
+func parseFilterLeaf(fs filterSyntax, loc string, x map[string]any) (*pfilter, *queryError) {
+	typ, _ := x["type"].(string)
+	if typ == "" {
+		typ = fs.defaultType
+	}
+	switch typ {
+	case "event", "person":
+	case "":
+		return nil, qParse(fs.model, loc+".type", "Field required [type=missing]")
+	case "empty":
+		return nil, nil
+	case "cohort", "hogql", "element", "group", "session", "feature", "recording", "log_entry",
+		"data_warehouse", "data_warehouse_person_property", "error_tracking_issue", "event_metadata",
+		"revenue_analytics", "flag", "log", "workflow_variable":
+		return nil, qUnsupported("property filters of type " + strconv.Quote(typ))
+	default:
+		return nil, qParse(fs.model, loc+".type", "Input tag '"+typ+"' does not match any of the expected tags")
+	}
+	key, ok := x["key"].(string)
+	if !ok {
+		return nil, qParse(fs.model, loc+".key", "Field required [type=missing]")
+	}
+	op, problem := fs.operators(typ).resolve(x["operator"])
+	switch problem {
+	case operatorMissing:
+		return nil, qParse(fs.model, loc+".operator", "Field required [type=missing]")
+	case operatorUnknown:
+		return nil, qParse(fs.model, loc+".operator", "Input should be a valid PropertyOperator [type=enum]")
+	case operatorNotEvaluated:
+		return nil, qUnsupported("the property operator " + strconv.Quote(op))
+	}
+	return &pfilter{typ: typ, test: propertyTest{key: key, op: op, value: x["value"]}}, nil
 }
 
 // match evaluates the filter against an event's and its person's properties.
@@ -129,87 +140,10 @@ func (f *pfilter) match(eventProps, personProps map[string]any) bool {
 		}
 		return f.group == "AND"
 	}
-	props := eventProps
 	if f.typ == "person" {
-		props = personProps
+		return f.test.matches(personProps)
 	}
-	v, present := props[f.key]
-	if v == nil {
-		present = false
-	}
-	return matchOp(v, present, f.op, f.value)
-}
-
-// pstr renders a JSON value as ClickHouse's JSONExtractString-ish text.
-func pstr(v any) string {
-	switch x := v.(type) {
-	case nil:
-		return ""
-	case string:
-		return x
-	case bool:
-		if x {
-			return "true"
-		}
-		return "false"
-	case float64:
-		return strconv.FormatFloat(x, 'f', -1, 64)
-	case int:
-		return strconv.Itoa(x)
-	}
-	b, _ := json.Marshal(v)
-	return string(b)
-}
-
-func matchOp(v any, present bool, op string, value any) bool {
-	values := []any{value}
-	if list, ok := value.([]any); ok {
-		values = list
-	}
-	s := strings.ToLower(pstr(v))
-	anyOf := func(pred func(want string) bool) bool {
-		for _, want := range values {
-			if pred(pstr(want)) {
-				return true
-			}
-		}
-		return false
-	}
-	num := func(cmp func(a, b float64) bool) bool {
-		a, err := strconv.ParseFloat(pstr(v), 64)
-		if !present || err != nil {
-			return false
-		}
-		b, err := strconv.ParseFloat(pstr(value), 64)
-		return err == nil && cmp(a, b)
-	}
-	switch op {
-	case "exact", "in":
-		return present && anyOf(func(w string) bool { return pstr(v) == w })
-	case "is_not", "not_in":
-		return !(present && anyOf(func(w string) bool { return pstr(v) == w }))
-	case "icontains":
-		return present && anyOf(func(w string) bool { return strings.Contains(s, strings.ToLower(w)) })
-	case "not_icontains":
-		return !(present && anyOf(func(w string) bool { return strings.Contains(s, strings.ToLower(w)) }))
-	case "regex", "not_regex":
-		re, err := regexp.Compile(pstr(value))
-		hit := err == nil && present && re.MatchString(pstr(v))
-		return hit == (op == "regex")
-	case "gt":
-		return num(func(a, b float64) bool { return a > b })
-	case "gte":
-		return num(func(a, b float64) bool { return a >= b })
-	case "lt":
-		return num(func(a, b float64) bool { return a < b })
-	case "lte":
-		return num(func(a, b float64) bool { return a <= b })
-	case "is_set":
-		return present
-	case "is_not_set":
-		return !present
-	}
-	return false
+	return f.test.matches(eventProps)
 }
 
 // entity is an EventsNode (event nil = all events) with its property filters.
@@ -261,11 +195,11 @@ func parseEntity(model, loc string, raw any) (entity, *queryError) {
 	if b, _ := m["optionalInFunnel"].(bool); b {
 		return entity{}, qUnsupported("optional funnel steps (optionalInFunnel)")
 	}
-	p, err := parsePFilters(model, loc+".properties", m["properties"], "")
+	p, err := parsePFilters(querySyntax, loc+".properties", m["properties"])
 	if err != nil {
 		return entity{}, err
 	}
-	fp, err := parsePFilters(model, loc+".fixedProperties", m["fixedProperties"], "")
+	fp, err := parsePFilters(querySyntax, loc+".fixedProperties", m["fixedProperties"])
 	if err != nil {
 		return entity{}, err
 	}

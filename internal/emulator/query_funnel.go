@@ -70,7 +70,7 @@ func (c teamClock) parseFunnelsQuery(loc string, m jobj) (*funnelSpec, *queryErr
 		spec.steps = append(spec.steps, e)
 	}
 	var err *queryError
-	if spec.props, err = parsePFilters(model, loc+".properties", m["properties"], ""); err != nil {
+	if spec.props, err = parsePFilters(querySyntax, loc+".properties", m["properties"]); err != nil {
 		return nil, err
 	}
 	if spec.from, spec.to, err = c.dateRange(model, loc+".dateRange", m["dateRange"]); err != nil {

@@ -58,7 +58,7 @@ func (c teamClock) parseLifecycleQuery(loc string, m jobj) (*lifecycleSpec, *que
 		}
 		spec.series = append(spec.series, e)
 	}
-	if spec.props, err = parsePFilters(model, loc+".properties", m["properties"], ""); err != nil {
+	if spec.props, err = parsePFilters(querySyntax, loc+".properties", m["properties"]); err != nil {
 		return nil, err
 	}
 	if spec.from, spec.to, err = c.dateRange(model, loc+".dateRange", m["dateRange"]); err != nil {
