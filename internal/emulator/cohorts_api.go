@@ -3,7 +3,8 @@ package emulator
 // Cohorts, after PostHog/posthog posthog/api/cohort.py (CohortViewSet,
 // CohortSerializer; read at commit 18f8a88b and a newer products/cohorts version)
 // and posthog/models/cohort/cohort.py. CohortViewSet has scope_object "cohort":
-// list/retrieve need cohort:read, create/update need cohort:write (§2.1 rules);
+// list/retrieve need cohort:read, create/update need cohort:write, by the scope rules
+// (docs/dev/posthog-behaviour.md#authentication-and-scopes);
 // DELETE is ForbidDestroyModel's bare 405 (posthog/api/forbid_destroy_model.py):
 // deletion is PATCH {"deleted": true}.
 

@@ -5,7 +5,7 @@ import (
 	"sort"
 )
 
-// handleCohorts is the persons cohorts action (§4.8): person:read AND cohort:read;
+// handleCohorts is the persons cohorts action (docs/dev/posthog-behaviour.md#cohorts): person:read AND cohort:read;
 // 200 {"results": [{id, name, count}]} for the person's non-deleted cohorts, static
 // and dynamic. Order is by id (the view's queryset has no order_by; UNVERIFIED).
 func (s *Server) handleCohorts(w http.ResponseWriter, r *http.Request) {
@@ -14,7 +14,8 @@ func (s *Server) handleCohorts(w http.ResponseWriter, r *http.Request) {
 	}
 	if key := s.keyFor(r); key != nil && key.NoCurrentTeam {
 		// The action reads request.user.team before anything else and hand-builds
-		// this body when it is missing (§2.2, §4.8).
+		// this body when it is missing (docs/dev/posthog-behaviour.md#error-bodies)
+		// (docs/dev/posthog-behaviour.md#cohorts).
 		writeJSON(w, http.StatusBadRequest, map[string]any{
 			"message": "Could not retrieve team",
 			"detail":  "Could not validate team associated with user",
@@ -23,7 +24,8 @@ func (s *Server) handleCohorts(w http.ResponseWriter, r *http.Request) {
 	}
 	vals, ok := r.URL.Query()["person_id"]
 	if !ok {
-		// request.GET["person_id"] raises KeyError → unhandled → 500 (UNVERIFIED, §4.8).
+		// request.GET["person_id"] raises KeyError → unhandled → 500, UNVERIFIED
+		// (docs/dev/posthog-behaviour.md#cohorts).
 		errServer(w)
 		return
 	}

@@ -10,7 +10,7 @@ import (
 	"github.com/google/uuid"
 )
 
-// createNotAllowed is PersonViewSet.create's MethodNotAllowed detail (§2.1); the
+// createNotAllowed is PersonViewSet.create's MethodNotAllowed detail (docs/dev/posthog-behaviour.md#authentication-and-scopes); the
 // exact wording is from memory of the source (UNVERIFIED).
 const createNotAllowed = "Creating persons via this API is not allowed. Please create persons by sending an $identify event. See https://posthog.com/docs/product-analytics/identify for details."
 
@@ -29,7 +29,7 @@ func (s *Server) handlePersonsCollection(w http.ResponseWriter, r *http.Request)
 	s.listPersons(w, r, r.URL.Query().Get("format") == "csv")
 }
 
-// handlePersonsCSVSuffix serves /persons.csv (§4.1).
+// handlePersonsCSVSuffix serves /persons.csv (docs/dev/posthog-behaviour.md#listing-persons).
 func (s *Server) handlePersonsCSVSuffix(w http.ResponseWriter, r *http.Request) {
 	if !s.check(w, r, guard{scopes: readScopes, methods: []string{"GET", "HEAD"}}) {
 		return
@@ -43,7 +43,7 @@ func errMethodNotAllowedDetail(w http.ResponseWriter, detail string) {
 
 var emailLike = regexp.MustCompile(`^[^@\s]+@[^@\s]+\.[^@\s]+$`)
 
-// listPersons implements GET list (§4.1): filters, created_at DESC / id DESC order,
+// listPersons implements GET list (docs/dev/posthog-behaviour.md#listing-persons): filters, created_at DESC / id DESC order,
 // hand-built {results, next, previous[, count]} with next set whenever the page is full.
 func (s *Server) listPersons(w http.ResponseWriter, r *http.Request, csvOut bool) {
 	q := r.URL.Query()

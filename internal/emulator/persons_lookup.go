@@ -47,7 +47,7 @@ func (s *Server) handlePersonDetail(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, body)
 }
 
-// handleBatchByDistinctIDs (§4.4): bad input is 200 {"results": {}}, 200-id cap,
+// handleBatchByDistinctIDs (docs/dev/posthog-behaviour.md#batch-lookups): bad input is 200 {"results": {}}, 200-id cap,
 // results keyed by the requested distinct id.
 func (s *Server) handleBatchByDistinctIDs(w http.ResponseWriter, r *http.Request) {
 	if !s.check(w, r, guard{scopes: readScopes, methods: []string{"POST"}}) {
@@ -80,7 +80,7 @@ func (s *Server) handleBatchByDistinctIDs(w http.ResponseWriter, r *http.Request
 
 const maxBatch = 200
 
-// handleBatchByUUIDs (§4.5): like batch_by_distinct_ids, but every uuid must parse
+// handleBatchByUUIDs (docs/dev/posthog-behaviour.md#batch-lookups): like batch_by_distinct_ids, but every uuid must parse
 // (400 otherwise) and keys are the canonical lower-case uuid.
 func (s *Server) handleBatchByUUIDs(w http.ResponseWriter, r *http.Request) {
 	if !s.check(w, r, guard{scopes: readScopes, methods: []string{"POST"}}) {

@@ -23,7 +23,7 @@ type actorsRequest struct {
 
 const (
 	defaultActorsLimit = 100
-	maxActorsLimit     = 50000 // MAX_SELECT_RETURNED_ROWS, newer copies (Q§3.3)
+	maxActorsLimit     = 50000 // MAX_SELECT_RETURNED_ROWS, newer copies (docs/dev/posthog-behaviour.md#actors-query-answers)
 )
 
 func parseActorsRequest(q jobj) (*actorsRequest, *queryError) {
@@ -116,7 +116,7 @@ func hasEventLeaf(f *pfilter) bool {
 	return false
 }
 
-// runActorsQuery runs an ActorsQuery (Q§2.1, §3).
+// runActorsQuery runs an ActorsQuery (docs/dev/posthog-behaviour.md#actors-query-answers).
 func (s *Server) runActorsQuery(q jobj) (jobj, *queryError) {
 	a, err := parseActorsRequest(q)
 	if err != nil {
@@ -166,7 +166,7 @@ func (s *Server) sourceActors(c teamClock, src jobj) ([]string, *queryError) {
 	return nil, qParse("QueryRequest", loc, "Input tag '"+kind+"' found using 'kind' does not match any of the expected tags: 'InsightActorsQuery', 'FunnelsActorsQuery', 'FunnelCorrelationActorsQuery', 'ExperimentActorsQuery', 'StickinessActorsQuery', 'HogQLQuery' [type=union_tag_invalid]")
 }
 
-// actorsResponse filters, orders, pages and shapes actors (Q§3). s.mu held.
+// actorsResponse filters, orders, pages and shapes actors (docs/dev/posthog-behaviour.md#actors-query-answers). s.mu held.
 func (s *Server) actorsResponse(c teamClock, a *actorsRequest, actors []string) (jobj, *queryError) {
 	type row struct {
 		id string
@@ -250,7 +250,7 @@ func (s *Server) actorsResponse(c teamClock, a *actorsRequest, actors []string) 
 }
 
 // columnType names the ClickHouse type of a supported select expression. The
-// type strings are illustrative (UNVERIFIED, Q§3.1).
+// type strings are illustrative, UNVERIFIED (docs/dev/posthog-behaviour.md#actors-query-answers).
 func columnType(col string) (string, bool) {
 	switch {
 	case col == "actor" || col == "person":
@@ -271,7 +271,7 @@ func columnType(col string) (string, bool) {
 	return "", false
 }
 
-// actorCell is the PersonStrategy dict of Q§3.2 (newest copy).
+// actorCell is the PersonStrategy dict, newest copy (docs/dev/posthog-behaviour.md#actors-query-answers).
 func actorCell(p *person) jobj {
 	ids := recordDistinctIDs(p)
 	if len(ids) > 101 {
@@ -321,7 +321,7 @@ type orderTerm struct {
 	desc bool
 }
 
-// orderTerms implements the default order of Q§3.3: created_at DESC when
+// orderTerms implements the default order (docs/dev/posthog-behaviour.md#actors-query-answers): created_at DESC when
 // selected, else the first column ASC. orderBy [] means "no ORDER BY"; the
 // emulator then uses uuid order (one of the orders PostHog may return).
 func (a *actorsRequest) orderTerms() ([]orderTerm, *queryError) {
@@ -348,7 +348,7 @@ func (a *actorsRequest) orderTerms() ([]orderTerm, *queryError) {
 			}
 		}
 		if t.expr == "person" || t.expr == "actor" {
-			t.expr = "properties.email" // first display-name property (Q§3.3)
+			t.expr = "properties.email" // first display-name property (docs/dev/posthog-behaviour.md#actors-query-answers)
 		}
 		if _, ok := columnType(t.expr); !ok {
 			return nil, qValidation("Unable to resolve field: " + t.expr)

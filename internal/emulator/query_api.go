@@ -1,9 +1,9 @@
 package emulator
 
 // POST /api/projects/:id/query/ (and the environments alias) for ActorsQuery
-// persons of lifecycle, funnel and funnel-correlation sources. Behaviour follows
-// /work/shared/reference/posthog-query-actors.md (cited as Q§N). Answers are
-// always computed synchronously from the ingested events ("blocking").
+// persons of lifecycle, funnel and funnel-correlation sources
+// (docs/dev/posthog-behaviour.md#query-api). Answers are always computed
+// synchronously from the ingested events ("blocking").
 
 import (
 	"net/http"
@@ -15,7 +15,7 @@ import (
 
 var queryReadScopes = []string{"query:read"}
 
-// Query throttles of QueryViewSet.get_throttles (Q§1.6). Teams on the "new"
+// Query throttles of QueryViewSet.get_throttles (docs/dev/posthog-behaviour.md#rate-limits). Teams on the "new"
 // limits (the default here, as PostHog Cloud documents) get api_queries_*; legacy
 // teams (Config.LegacyQueryThrottles) get clickhouse_burst + clickhouse_sustained
 // for every kind but HogQLQuery, sharing clickhouse_burst with the persons API.
@@ -41,7 +41,7 @@ func (s *Server) queryRoutes(pre string, handle func(string, http.HandlerFunc)) 
 }
 
 // queryGuard is DRF initial() for QueryViewSet: authentication, query:read for
-// every action (Q§1.5), project access, then the query throttles.
+// every action (docs/dev/posthog-behaviour.md#authentication-and-scopes), project access, then the query throttles.
 func (s *Server) queryGuard(w http.ResponseWriter, r *http.Request, methods ...string) bool {
 	key, ok := s.authenticate(w, r)
 	if !ok {
@@ -86,7 +86,7 @@ func (s *Server) handleQuery(w http.ResponseWriter, r *http.Request) {
 
 // handleQueryKind serves POST /query/<Kind>/ (create with a kind check),
 // POST /query/upgrade/, and GET/DELETE /query/<id>/ for async queries. The
-// emulator never leaves a query running, so every id is unknown (404, Q§1.4).
+// emulator never leaves a query running, so every id is unknown: 404 (docs/dev/posthog-behaviour.md#query-api).
 func (s *Server) handleQueryKind(w http.ResponseWriter, r *http.Request) {
 	if !s.queryGuard(w, r, http.MethodPost, http.MethodGet, http.MethodHead, http.MethodDelete) {
 		return

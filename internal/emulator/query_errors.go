@@ -27,7 +27,7 @@ func (e *queryError) write(w http.ResponseWriter) {
 	writeError(w, e.status, e.typ, e.code, e.detail)
 }
 
-// qParse is the pydantic validation failure of Q§1.2/§1.7: DRF ParseError with
+// qParse is the pydantic validation failure (docs/dev/posthog-behaviour.md#query-api): DRF ParseError with
 // "JSON parse error - <pydantic text>". The pydantic text is an approximation
 // (model, location, message); its exact wording is UNVERIFIED.
 func qParse(model, loc, msg string) *queryError {
@@ -35,7 +35,7 @@ func qParse(model, loc, msg string) *queryError {
 		detail: fmt.Sprintf("JSON parse error - 1 validation error for %s\n%s\n  %s", model, loc, msg)}
 }
 
-// qValidation is a query-runner error surfaced as DRF ValidationError (Q§1.7).
+// qValidation is a query-runner error surfaced as DRF ValidationError (docs/dev/posthog-behaviour.md#query-api).
 func qValidation(detail string) *queryError {
 	return &queryError{status: 400, typ: "validation_error", code: "invalid_input", detail: detail}
 }

@@ -20,7 +20,7 @@ type lifecycleSpec struct {
 var lifecycleKeys = []string{"series", "interval", "dateRange", "properties", "filterTestAccounts",
 	"aggregation_group_type_index", "samplingFactor", "lifecycleFilter", "customAggregationTarget", "dataColorTheme"}
 
-// parseLifecycleQuery parses a LifecycleQuery (Q§2.3).
+// parseLifecycleQuery parses a LifecycleQuery (docs/dev/posthog-behaviour.md#lifecycle).
 func (c teamClock) parseLifecycleQuery(loc string, m jobj) (*lifecycleSpec, *queryError) {
 	const model = "QueryRequest"
 	if err := checkKeys(model, loc, m, lifecycleKeys...); err != nil {
@@ -72,7 +72,7 @@ type lifecycleEntry struct {
 	status string
 }
 
-// lifecycleEntries computes every (period, status) of every actor (Q§4.1).
+// lifecycleEntries computes every (period, status) of every actor (docs/dev/posthog-behaviour.md#lifecycle).
 // s.mu must be held.
 func (s *Server) lifecycleEntries(c teamClock, spec *lifecycleSpec) map[string][]lifecycleEntry {
 	lo := addInterval(c.trunc(spec.from, spec.interval), spec.interval, -1)
@@ -158,7 +158,7 @@ func (s *Server) lifecycleActors(c teamClock, spec *lifecycleSpec) ([]string, *q
 	return out, nil
 }
 
-// parseInsightActors parses InsightActorsQuery over a LifecycleQuery (Q§2.2).
+// parseInsightActors parses InsightActorsQuery over a LifecycleQuery (docs/dev/posthog-behaviour.md#lifecycle).
 func (c teamClock) parseInsightActors(loc string, m jobj) (*lifecycleSpec, *queryError) {
 	const model = "QueryRequest"
 	if err := checkKeys(model, loc, m, "source", "day", "status", "interval", "series", "breakdown",

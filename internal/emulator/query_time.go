@@ -137,7 +137,7 @@ func (c teamClock) parseDate(raw string, isTo, explicit bool) (time.Time, bool) 
 }
 
 // dateRange resolves {date_from, date_to, explicitDate}. The default date_from
-// when omitted is "-7d" (UNVERIFIED, Q§2.3); date_to defaults to now.
+// when omitted is "-7d", UNVERIFIED (docs/dev/posthog-behaviour.md#lifecycle); date_to defaults to now.
 func (c teamClock) dateRange(model, loc string, raw any) (from, to time.Time, err *queryError) {
 	m := jobj{}
 	if raw != nil {
