@@ -93,14 +93,14 @@ func (s *Server) createCohort(w http.ResponseWriter, r *http.Request) {
 				c.members[u] = true
 			}
 			if body.csv != nil {
-				uuids, fe := s.st.csvPersons(body.csv)
+				ids, fe := parseCohortCSV(body.csv)
 				if fe != nil {
 					// PostHog has already saved the cohort at this point; the emulator
 					// does not keep it (UNVERIFIED whether the request is atomic).
 					writeFieldErr(w, fe)
 					return
 				}
-				for _, u := range uuids {
+				for _, u := range s.st.resolveCSVIDs(ids) {
 					c.members[u] = true
 				}
 			}
@@ -124,7 +124,7 @@ func (s *Server) createCohort(w http.ResponseWriter, r *http.Request) {
 	c.id = s.st.nextCohortID
 	s.st.nextCohortID++
 	s.st.cohorts[c.id] = c
-	writeJSON(w, http.StatusCreated, s.st.cohortJSON(c))
+	writeJSON(w, http.StatusCreated, cohortJSON(c, s.st.cohortCount(c)))
 }
 
 // listCohorts: non-deleted cohorts, -created_at, ?type=static|dynamic, ?search= (name
@@ -169,7 +169,7 @@ func (s *Server) listCohorts(w http.ResponseWriter, r *http.Request) {
 	})
 	results := []any{}
 	for i := offset; i < len(all) && i < offset+limit; i++ {
-		results = append(results, s.st.cohortJSON(all[i]))
+		results = append(results, cohortJSON(all[i], s.st.cohortCount(all[i])))
 	}
 	s.mu.Unlock()
 	body := map[string]any{"count": len(all), "next": nil, "previous": nil, "results": results}
@@ -215,7 +215,7 @@ func (s *Server) handleCohortDetail(w http.ResponseWriter, r *http.Request) {
 		c := s.lookupCohort(r)
 		var body map[string]any
 		if c != nil {
-			body = s.st.cohortJSON(c)
+			body = cohortJSON(c, s.st.cohortCount(c))
 		}
 		s.mu.Unlock()
 		if c == nil {
@@ -275,10 +275,12 @@ func (s *Server) updateCohort(w http.ResponseWriter, r *http.Request) {
 		newStatic = *in.isStatic
 	}
 	if body.csv != nil && newStatic && !deleting {
-		if csvUUIDs, fe = s.st.csvPersons(body.csv); fe != nil {
+		ids, fe := parseCohortCSV(body.csv)
+		if fe != nil {
 			writeFieldErr(w, fe)
 			return
 		}
+		csvUUIDs = s.st.resolveCSVIDs(ids)
 	}
 	// will_create_loops: a dynamic cohort may not reach itself through cohort filters.
 	if in.hasFilters && tree != nil && !newStatic {
@@ -316,7 +318,7 @@ func (s *Server) updateCohort(w http.ResponseWriter, r *http.Request) {
 		now := s.now()
 		c.lastCalculation = &now // recalculated on every non-deletion update
 	}
-	writeJSON(w, http.StatusOK, s.st.cohortJSON(c))
+	writeJSON(w, http.StatusOK, cohortJSON(c, s.st.cohortCount(c)))
 }
 
 // handleAddPersonsToStaticCohort: PATCH .../cohorts/:id/add_persons_to_static_cohort/

@@ -1,5 +1,7 @@
 package emulator
 
+// Parsing of the CSV file a static cohort can be created or extended with.
+
 import (
 	"encoding/csv"
 	"strings"
@@ -13,22 +15,28 @@ const (
 	csvMissingCol = "Multi-column CSV must contain at least one column with a supported ID header: 'person_id', 'Person .id' (PostHog export format), 'distinct_id', 'distinct-id', or 'email'. Found columns: "
 )
 
-// csvPersons implements _calculate_static_by_csv + calculate_cohort_from_list: a single
+// csvIDs are the person references of an uploaded cohort CSV: all of one type,
+// "person_id", "distinct_id" or "email".
+type csvIDs struct {
+	idType string
+	ids    []string
+}
+
+// parseCohortCSV implements the parsing half of _calculate_static_by_csv: a single
 // column is distinct ids unless headed person_id/email; multi-column files pick the id
-// column by header (person_id > distinct_id > email). Unknown ids are ignored.
-// PostHog runs the insert in Celery; the emulator does it within the request.
-func (st *store) csvPersons(raw []byte) ([]string, *fieldErr) {
+// column by header (person_id > distinct_id > email). store.resolveCSVIDs does the rest.
+func parseCohortCSV(raw []byte) (csvIDs, *fieldErr) {
 	rd := csv.NewReader(strings.NewReader(string(raw)))
 	rd.FieldsPerRecord = -1
 	rows, err := rd.ReadAll()
 	if err != nil {
-		return nil, &fieldErr{"csv", "invalid_input", csvFormat}
+		return csvIDs{}, &fieldErr{"csv", "invalid_input", csvFormat}
 	}
 	for len(rows) > 0 && (len(rows[0]) == 0 || (len(rows[0]) == 1 && rows[0][0] == "")) {
 		rows = rows[1:]
 	}
 	if len(rows) == 0 {
-		return nil, &fieldErr{"csv", "invalid_input", csvEmpty}
+		return csvIDs{}, &fieldErr{"csv", "invalid_input", csvEmpty}
 	}
 	first := rows[0]
 	nonEmpty := []string{}
@@ -77,7 +85,7 @@ func (st *store) csvPersons(raw []byte) ([]string, *fieldErr) {
 			if len(nonEmpty) > 0 {
 				cols = strings.Join(nonEmpty, ", ")
 			}
-			return nil, &fieldErr{"csv", "invalid_input", csvMissingCol + cols}
+			return csvIDs{}, &fieldErr{"csv", "invalid_input", csvMissingCol + cols}
 		}
 		body = rows[1:]
 	}
@@ -90,24 +98,7 @@ func (st *store) csvPersons(raw []byte) ([]string, *fieldErr) {
 		}
 	}
 	if len(ids) == 0 {
-		return nil, &fieldErr{"csv", "invalid_input", csvNoValidIDs}
+		return csvIDs{}, &fieldErr{"csv", "invalid_input", csvNoValidIDs}
 	}
-	var out []string
-	for _, id := range ids {
-		switch idType {
-		case "person_id":
-			out = append(out, st.resolvePersonUUIDs([]string{id})...)
-		case "distinct_id":
-			if p := st.byDistinctID[id]; p != nil {
-				out = append(out, p.uuid)
-			}
-		case "email":
-			for _, p := range st.persons {
-				if e, ok := p.props["email"].(string); ok && e == id {
-					out = append(out, p.uuid)
-				}
-			}
-		}
-	}
-	return out, nil
+	return csvIDs{idType: idType, ids: ids}, nil
 }

@@ -1,5 +1,8 @@
 package emulator
 
+// Cohort filter trees: parsing and validation of `filters` and legacy `groups`,
+// and membership evaluation (person conditions go to property_match.go).
+
 import (
 	"fmt"
 	"strings"

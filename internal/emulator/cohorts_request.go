@@ -1,5 +1,8 @@
 package emulator
 
+// Decoding and field validation of cohort create/update requests (JSON,
+// multipart or urlencoded, like DRF's default parsers).
+
 import (
 	"encoding/json"
 	"io"

@@ -1,5 +1,7 @@
 package emulator
 
+// The JSON representation of a cohort (CohortSerializer).
+
 // emulatorUser is the created_by of every cohort (UserBasicSerializer fields; UNVERIFIED).
 var emulatorUser = map[string]any{
 	"id": 1, "uuid": "0190a6f3-0000-7000-8000-000000000001", "distinct_id": "emulator-user",
@@ -8,8 +10,9 @@ var emulatorUser = map[string]any{
 }
 
 // cohortJSON is CohortSerializer's representation (fields of commit 18f8a88b). The
-// emulator calculates instantly, so is_calculating is always false.
-func (st *store) cohortJSON(c *cohort) map[string]any {
+// emulator calculates instantly, so is_calculating is always false; count is
+// store.cohortCount.
+func cohortJSON(c *cohort, count int) map[string]any {
 	filters := c.filters
 	if filters == nil {
 		// to_representation: filters or {"properties": cohort.properties.to_dict()}.
@@ -25,7 +28,7 @@ func (st *store) cohortJSON(c *cohort) map[string]any {
 		"deleted": c.deleted, "filters": filters, "query": c.query, "is_calculating": false,
 		"created_by": emulatorUser, "created_at": isoTime(c.createdAt),
 		"last_calculation": isoTimePtr(c.lastCalculation), "errors_calculating": 0,
-		"count": st.cohortCount(c), "is_static": c.isStatic, "cohort_type": nil,
+		"count": count, "is_static": c.isStatic, "cohort_type": nil,
 		"experiment_set": []any{},
 	}
 }

@@ -1,5 +1,8 @@
 package emulator
 
+// The cohort rows of the store and what is computed from them: membership,
+// counts, static members, loops between cohorts.
+
 import (
 	"time"
 
@@ -128,4 +131,28 @@ func (st *store) cohortLoop(id int, tree *condNode) string {
 		return visit(target.tree)
 	}
 	return visit(tree)
+}
+
+// resolveCSVIDs implements calculate_cohort_from_list for an uploaded CSV: the uuids
+// of the persons the ids name; unknown ids are ignored. PostHog runs the insert in
+// Celery; the emulator does it within the request.
+func (st *store) resolveCSVIDs(c csvIDs) []string {
+	var out []string
+	for _, id := range c.ids {
+		switch c.idType {
+		case "person_id":
+			out = append(out, st.resolvePersonUUIDs([]string{id})...)
+		case "distinct_id":
+			if p := st.byDistinctID[id]; p != nil {
+				out = append(out, p.uuid)
+			}
+		case "email":
+			for _, p := range st.persons {
+				if e, ok := p.props["email"].(string); ok && e == id {
+					out = append(out, p.uuid)
+				}
+			}
+		}
+	}
+	return out
 }

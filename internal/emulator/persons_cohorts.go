@@ -1,5 +1,8 @@
 package emulator
 
+// GET /persons/cohorts/?person_id=: the cohorts one person belongs to
+// (docs/dev/posthog-behaviour.md#cohorts).
+
 import (
 	"net/http"
 	"sort"

@@ -1,5 +1,7 @@
 package emulator
 
+// CSV output of the persons list (?format=csv and /persons.csv).
+
 import (
 	"encoding/csv"
 	"net/http"

@@ -1,5 +1,8 @@
 package emulator
 
+// GET /persons/ (and /persons.csv): the persons list with its search and
+// ?properties= filters (docs/dev/posthog-behaviour.md#listing-persons).
+
 import (
 	"encoding/json"
 	"net/http"

@@ -1,5 +1,9 @@
 package emulator
 
+// GET /persons/{id}/ and the batch_by_distinct_ids / batch_by_uuids lookups
+// (docs/dev/posthog-behaviour.md#batch-lookups). DELETE /persons/{id}/ is in
+// persons_bulk_delete.go.
+
 import (
 	"net/http"
 

@@ -3,9 +3,10 @@ package emulator
 // The one property-matching engine. Every endpoint that filters on person or
 // event properties uses it: the persons list (?properties=), cohort filters,
 // the Query API and the legacy actor endpoints. The endpoints differ only in
-// their operatorRules (what a missing or unknown operator means); the meaning
-// of each operator is the same everywhere, that of PostHog's HogQL property
-// filters (docs/dev/posthog-behaviour.md#query-api):
+// their operatorRules (what a missing or unknown operator means); each
+// operator means the same everywhere, what HogQL's property filters
+// (posthog/hogql/property.py) make of it. docs/dev/posthog-behaviour.md does
+// not describe those semantics yet, so the rules below are UNVERIFIED there:
 //
 //   - A property that is absent or stored as JSON null is not set: HogQL reads
 //     both as NULL. exact, icontains, regex and the numeric comparisons never
@@ -18,7 +19,7 @@ package emulator
 //   - A list value means "any of" for the positive operators and "none of"
 //     for the negated ones (exact [a, b] is IN, is_not [a, b] is NOT IN).
 //   - regex and not_regex use RE2 syntax, like ClickHouse's match(); an
-//     invalid pattern never matches.
+//     invalid pattern never matches (so not_regex with one always does).
 //   - in and not_in, which PostHog defines for cohort filters, act as exact
 //     and is_not on a property.
 
@@ -30,8 +31,8 @@ import (
 	"strings"
 )
 
-// propertyOperators is PostHog's PropertyOperator enum (posthog/schema.py;
-// docs/dev/posthog-behaviour.md#query-api).
+// propertyOperators is PostHog's PropertyOperator enum (posthog/schema.py), the
+// values the Query API's models accept (docs/dev/posthog-behaviour.md#query-api).
 var propertyOperators = []string{"exact", "is_not", "icontains", "not_icontains", "regex", "not_regex", "gt", "gte",
 	"lt", "lte", "is_set", "is_not_set", "is_date_exact", "is_date_before", "is_date_after", "between",
 	"not_between", "min", "max", "in", "not_in", "is_cleaned_path_exact", "flag_evaluates_to",

@@ -1,5 +1,8 @@
 package emulator
 
+// ActorsQuery: parsing, then filtering, ordering, paging and shaping the actors
+// a source yields (docs/dev/posthog-behaviour.md#actors-query-answers).
+
 import (
 	"crypto/sha256"
 	"encoding/hex"

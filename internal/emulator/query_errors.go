@@ -1,6 +1,7 @@
 package emulator
 
-// Error answers of the Query API and of the legacy actor endpoints.
+// Error answers of the Query API and of the legacy actor endpoints; qUnsupported
+// also serves the persons list.
 
 import (
 	"fmt"
