@@ -1,8 +1,5 @@
 package emulator
 
-// Cohort filter trees: parsing and validation of `filters` and legacy `groups`,
-// and membership evaluation (person conditions go to property_match.go).
-
 import (
 	"fmt"
 	"strings"
@@ -17,6 +14,7 @@ import (
 // A filter is {"type":"person","key":k,"operator":op,"value":v,"negation":bool},
 // {"type":"cohort","key":"id","value":<cohort id>,"negation":bool} or a behavioral
 // filter (accepted, but never matches here: the emulator keeps no event matcher).
+// Person conditions are evaluated by propertyTest (property_match.go).
 
 // condNode is a parsed filter tree: a group (op "AND"/"OR") or a leaf.
 type condNode struct {

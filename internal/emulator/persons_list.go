@@ -82,7 +82,8 @@ func (s *Server) listPersons(w http.ResponseWriter, r *http.Request, csvOut bool
 		matched = all
 	}
 	if email := q.Get("email"); email != "" {
-		matched = filterPersons(matched, func(p *person) bool { return toString(p.props["email"]) == email && p.props["email"] != nil })
+		byEmail := propertyTest{key: "email", op: "exact", value: email}
+		matched = filterPersons(matched, func(p *person) bool { return byEmail.matches(p.props) })
 	}
 	if search := strings.TrimSpace(q.Get("search")); search != "" && !exact {
 		var hit *person

@@ -10,7 +10,10 @@ package emulator
 //
 //   - A property that is absent or stored as JSON null is not set: HogQL reads
 //     both as NULL. exact, icontains, regex and the numeric comparisons never
-//     hold on it; is_not, not_icontains and not_regex always do.
+//     hold on it; is_not, not_icontains and not_regex always do. (Should the
+//     persons list still run on the legacy filter SQL, whose is_set tests that
+//     the key exists, a null there would count as set: UNVERIFIED, so every
+//     endpoint uses the HogQL rule.)
 //   - Values compare as text, the way properties are stored: a string as is, a
 //     number in its shortest decimal form (5 and "5" are equal, 5 and "5.0"
 //     are not), a boolean as true or false.
