@@ -9,7 +9,6 @@ package emulator
 // deletion is PATCH {"deleted": true}.
 
 import (
-	"errors"
 	"net/http"
 	"sort"
 	"strconv"
@@ -42,18 +41,8 @@ func (s *Server) handleCohortCollection(w http.ResponseWriter, r *http.Request) 
 }
 
 func (s *Server) createCohort(w http.ResponseWriter, r *http.Request) {
-	body, err := readCohortBody(r)
-	if err != nil {
-		if errors.Is(err, errNonDictBody) {
-			writeAttrError(w, "invalid", err.Error(), "non_field_errors")
-			return
-		}
-		errParse(w, err)
-		return
-	}
-	in, fe := validateCohortInput(body.data)
-	if fe != nil {
-		writeFieldErr(w, fe)
+	body, in, ok := decodeCohortRequest(w, r)
+	if !ok {
 		return
 	}
 	static := in.isStatic != nil && *in.isStatic
@@ -84,46 +73,25 @@ func (s *Server) createCohort(w http.ResponseWriter, r *http.Request) {
 	c.filters = in.filters
 	c.tree = s.st.membershipTree(c, tree)
 	if static {
-		// _handle_static: csv and/or _create_static_person_ids, else filters with
-		// criteria (a one-off snapshot), else query (not evaluated here), else an
-		// explicitly empty person list; otherwise the source is invalid.
+		members, fe, ok := s.st.staticMembers(in, body.csv, tree)
 		switch {
-		case body.csv != nil || len(in.personIDs) > 0:
-			for _, u := range s.st.resolvePersonUUIDs(in.personIDs) {
-				c.members[u] = true
-			}
-			if body.csv != nil {
-				ids, fe := parseCohortCSV(body.csv)
-				if fe != nil {
-					// PostHog has already saved the cohort at this point; the emulator
-					// does not keep it (UNVERIFIED whether the request is atomic).
-					writeFieldErr(w, fe)
-					return
-				}
-				for _, u := range s.st.resolveCSVIDs(ids) {
-					c.members[u] = true
-				}
-			}
-		case tree.hasValues():
-			for _, p := range s.st.persons {
-				if tree.match(matchCtx{st: s.st}, p) {
-					c.members[p.uuid] = true
-				}
-			}
-		case in.query != nil, in.hasPIDs:
-		default:
+		case fe != nil:
+			// PostHog has already saved the cohort at this point; the emulator
+			// does not keep it (UNVERIFIED whether the request is atomic).
+			writeFieldErr(w, fe)
+			return
+		case !ok:
 			errValidation(w, invalidStaticSource)
 			return
 		}
+		c.members = members
 	} else if in.query != nil {
 		errValidation(w, "Cannot create a dynamic cohort with a query. Set is_static to true.")
 		return
 	}
 	now := s.now()
 	c.lastCalculation = &now
-	c.id = s.st.nextCohortID
-	s.st.nextCohortID++
-	s.st.cohorts[c.id] = c
+	s.st.insertCohort(c)
 	writeJSON(w, http.StatusCreated, cohortJSON(c, s.st.cohortCount(c)))
 }
 
@@ -238,18 +206,8 @@ func (s *Server) updateCohort(w http.ResponseWriter, r *http.Request) {
 		errNotFound(w) // get_object runs before the body is validated
 		return
 	}
-	body, err := readCohortBody(r)
-	if err != nil {
-		if errors.Is(err, errNonDictBody) {
-			writeAttrError(w, "invalid", err.Error(), "non_field_errors")
-			return
-		}
-		errParse(w, err)
-		return
-	}
-	in, fe := validateCohortInput(body.data)
-	if fe != nil {
-		writeFieldErr(w, fe)
+	body, in, ok := decodeCohortRequest(w, r)
+	if !ok {
 		return
 	}
 	s.mu.Lock()
@@ -289,35 +247,7 @@ func (s *Server) updateCohort(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	if in.name != nil {
-		c.name = *in.name
-	}
-	if in.description != nil {
-		c.description = *in.description
-	}
-	if in.hasGroups {
-		c.groups = in.groups
-	}
-	c.isStatic = newStatic
-	if in.hasFilters {
-		c.filters = in.filters
-	}
-	if in.query != nil {
-		c.query = in.query
-	}
-	c.tree = s.st.membershipTree(c, tree)
-	if c.members == nil {
-		c.members = map[string]bool{}
-	}
-	for _, u := range csvUUIDs {
-		c.members[u] = true
-	}
-	if in.deleted != nil && *in.deleted != c.deleted {
-		c.deleted = *in.deleted
-	} else if !c.isStatic {
-		now := s.now()
-		c.lastCalculation = &now // recalculated on every non-deletion update
-	}
+	s.st.updateCohortRow(c, in, tree, newStatic, csvUUIDs, s.now())
 	writeJSON(w, http.StatusOK, cohortJSON(c, s.st.cohortCount(c)))
 }
 

@@ -5,6 +5,7 @@ package emulator
 
 import (
 	"encoding/json"
+	"errors"
 	"io"
 	"mime"
 	"net/http"
@@ -234,4 +235,24 @@ func checkFilters(raw any, static bool) (*condNode, *fieldErr) {
 
 func writeFieldErr(w http.ResponseWriter, fe *fieldErr) {
 	writeAttrError(w, fe.code, fe.detail, fe.attr)
+}
+
+// decodeCohortRequest reads and validates a create or update body. When the body
+// is refused it writes the error answer and returns ok false.
+func decodeCohortRequest(w http.ResponseWriter, r *http.Request) (body cohortBody, in cohortInput, ok bool) {
+	body, err := readCohortBody(r)
+	if err != nil {
+		if errors.Is(err, errNonDictBody) {
+			writeAttrError(w, "invalid", err.Error(), "non_field_errors")
+			return body, in, false
+		}
+		errParse(w, err)
+		return body, in, false
+	}
+	in, fe := validateCohortInput(body.data)
+	if fe != nil {
+		writeFieldErr(w, fe)
+		return body, in, false
+	}
+	return body, in, true
 }

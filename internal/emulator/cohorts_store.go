@@ -156,3 +156,77 @@ func (st *store) resolveCSVIDs(c csvIDs) []string {
 	}
 	return out
 }
+
+// insertCohort gives a new cohort the next id and stores it.
+func (st *store) insertCohort(c *cohort) {
+	c.id = st.nextCohortID
+	st.nextCohortID++
+	st.cohorts[c.id] = c
+}
+
+// staticMembers is _handle_static for a new static cohort: csv and/or
+// _create_static_person_ids, else filters with criteria (a one-off snapshot),
+// else query (not evaluated here), else an explicitly empty person list. ok is
+// false when none of these sources was given.
+func (st *store) staticMembers(in cohortInput, csv []byte, tree *condNode) (members map[string]bool, fe *fieldErr, ok bool) {
+	members = map[string]bool{}
+	switch {
+	case csv != nil || len(in.personIDs) > 0:
+		for _, u := range st.resolvePersonUUIDs(in.personIDs) {
+			members[u] = true
+		}
+		if csv != nil {
+			ids, fe := parseCohortCSV(csv)
+			if fe != nil {
+				return nil, fe, true
+			}
+			for _, u := range st.resolveCSVIDs(ids) {
+				members[u] = true
+			}
+		}
+	case tree.hasValues():
+		for _, p := range st.persons {
+			if tree.match(matchCtx{st: st}, p) {
+				members[p.uuid] = true
+			}
+		}
+	case in.query != nil, in.hasPIDs:
+	default:
+		return nil, nil, false
+	}
+	return members, nil, true
+}
+
+// updateCohortRow is CohortSerializer.update on the row: the fields sent replace
+// the stored ones, csvUUIDs join the static members, deleted toggles the soft
+// delete, and any other update recalculates a dynamic cohort.
+func (st *store) updateCohortRow(c *cohort, in cohortInput, tree *condNode, static bool, csvUUIDs []string, now time.Time) {
+	if in.name != nil {
+		c.name = *in.name
+	}
+	if in.description != nil {
+		c.description = *in.description
+	}
+	if in.hasGroups {
+		c.groups = in.groups
+	}
+	c.isStatic = static
+	if in.hasFilters {
+		c.filters = in.filters
+	}
+	if in.query != nil {
+		c.query = in.query
+	}
+	c.tree = st.membershipTree(c, tree)
+	if c.members == nil {
+		c.members = map[string]bool{}
+	}
+	for _, u := range csvUUIDs {
+		c.members[u] = true
+	}
+	if in.deleted != nil && *in.deleted != c.deleted {
+		c.deleted = *in.deleted
+	} else if !c.isStatic {
+		c.lastCalculation = &now
+	}
+}
