@@ -54,8 +54,8 @@ type unknownOperator int
 const (
 	// rejectUnknown: schema validation refuses it (the caller answers 400).
 	rejectUnknown unknownOperator = iota
-	// unknownIsExact: the legacy insight Filter takes anything it does not
-	// recognise as its default operator, exact.
+	// unknownIsExact: the operator is evaluated as exact, the legacy insight
+	// Filter's default (UNVERIFIED for operators it does not know).
 	unknownIsExact
 	// unknownMatchesNobody: the condition is kept and never holds.
 	unknownMatchesNobody
@@ -85,8 +85,8 @@ var (
 	personsListOperators = operatorRules{missing: "exact", unknown: unknownIsExact}
 	// Cohort filters: the serializer requires operator (PersonFilter's missing
 	// keys check) but does not validate its value; a condition the emulator
-	// cannot evaluate matches nobody (UNVERIFIED,
-	// docs/dev/posthog-behaviour.md#cohorts).
+	// cannot evaluate matches nobody, UNVERIFIED
+	// (docs/dev/posthog-behaviour.md#cohorts).
 	cohortOperators = operatorRules{unknown: unknownMatchesNobody}
 )
 
