@@ -4,7 +4,11 @@
 package acctest
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
 	"net/http/httptest"
 	"testing"
 	"time"
@@ -78,4 +82,59 @@ func (e *Env) Person(t testing.TB, distinctIDs ...string) emulator.PersonInfo {
 func (e *Env) Exists(distinctID string) bool {
 	_, ok := e.Emulator.PersonByDistinctID(distinctID)
 	return ok
+}
+
+// CreateCohort creates a cohort through the emulator's cohorts API, as a
+// PostHog user would, and returns its id. key needs cohort:write. cohort is
+// the request body, for example {"name": "Beta", "is_static": true,
+// "_create_static_person_ids": [uuid, ...]} or {"name": "Example",
+// "filters": {"properties": {"type": "AND", "values": [...]}}}.
+func (e *Env) CreateCohort(t testing.TB, key string, cohort map[string]any) int64 {
+	t.Helper()
+	created := e.callAPI(t, key, http.MethodPost, "/api/projects/1/cohorts/", cohort, http.StatusCreated)
+	id, ok := created["id"].(float64)
+	if !ok {
+		t.Fatalf("cohort created without an id: %v", created)
+	}
+	return int64(id)
+}
+
+// UpdateCohort PATCHes a cohort through the cohorts API; {"deleted": true} is
+// how PostHog deletes one. key needs cohort:write.
+func (e *Env) UpdateCohort(t testing.TB, key string, id int64, changes map[string]any) {
+	t.Helper()
+	e.callAPI(t, key, http.MethodPatch, fmt.Sprintf("/api/projects/1/cohorts/%d/", id), changes, http.StatusOK)
+}
+
+// callAPI sends a JSON request to the emulator and decodes the JSON answer,
+// failing the test unless the status is want.
+func (e *Env) callAPI(t testing.TB, key, method, path string, body any, want int) map[string]any {
+	t.Helper()
+	payload, err := json.Marshal(body)
+	if err != nil {
+		t.Fatalf("encode %s %s: %v", method, path, err)
+	}
+	req, err := http.NewRequest(method, e.URL+path, bytes.NewReader(payload))
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, path, err)
+	}
+	req.Header.Set("Authorization", "Bearer "+key)
+	req.Header.Set("Content-Type", "application/json")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer res.Body.Close()
+	answer, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatalf("%s %s: read answer: %v", method, path, err)
+	}
+	if res.StatusCode != want {
+		t.Fatalf("%s %s: status %d, want %d; body %s", method, path, res.StatusCode, want, answer)
+	}
+	var decoded map[string]any
+	if err := json.Unmarshal(answer, &decoded); err != nil {
+		t.Fatalf("%s %s: decode %q: %v", method, path, answer, err)
+	}
+	return decoded
 }

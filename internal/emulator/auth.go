@@ -10,9 +10,9 @@ import (
 // guard describes what an action needs, mirroring DRF's initial(): authentication,
 // then permissions (scopes, project access, team existence), then throttles.
 type guard struct {
-	scopes   []string // required_scopes; nil = the action declares none (§2.1)
+	scopes   []string // required_scopes; nil = the action declares none (docs/dev/posthog-behaviour.md#authentication-and-scopes)
 	methods  []string // allowed methods; others give 405 after authentication
-	deletion bool     // uses the persons_delete_* throttles instead of ClickHouse burst (§2.3)
+	deletion bool     // uses the persons_delete_* throttles instead of ClickHouse burst (docs/dev/posthog-behaviour.md#rate-limits)
 }
 
 // check writes the error response and returns false when the request must stop.
@@ -79,7 +79,7 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (*APIKey, 
 		}
 	}
 	if token == "" {
-		// DRF NotAuthenticated, mapped to authentication_error (§2.2).
+		// DRF NotAuthenticated, mapped to authentication_error (docs/dev/posthog-behaviour.md#error-bodies).
 		writeError(w, http.StatusUnauthorized, "authentication_error", "not_authenticated",
 			"Authentication credentials were not provided.")
 		return nil, false
@@ -95,7 +95,7 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (*APIKey, 
 	return nil, false
 }
 
-// checkScopes implements APIScopePermission (§2.1): legacy keys pass; an action with
+// checkScopes implements APIScopePermission (docs/dev/posthog-behaviour.md#authentication-and-scopes): legacy keys pass; an action with
 // no declared scopes refuses every scoped key (even "*", checked first); ":write"
 // satisfies ":read"; "*" satisfies anything declared.
 func (s *Server) checkScopes(w http.ResponseWriter, key *APIKey, required []string) bool {
@@ -122,4 +122,21 @@ func (s *Server) checkScopes(w http.ResponseWriter, key *APIKey, required []stri
 		return false
 	}
 	return true
+}
+
+// keyFor returns the API key a request authenticated with (after s.check succeeded).
+func (s *Server) keyFor(r *http.Request) *APIKey {
+	token := ""
+	if v, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok {
+		token = strings.TrimSpace(v)
+	}
+	if token == "" {
+		token = r.URL.Query().Get("personal_api_key")
+	}
+	for i := range s.cfg.APIKeys {
+		if s.cfg.APIKeys[i].Key == token {
+			return &s.cfg.APIKeys[i]
+		}
+	}
+	return nil
 }

@@ -5,7 +5,7 @@ import (
 	"net/http"
 )
 
-// apiError is the drf-exceptions-hog body (reference §2.2): {type, code, detail, attr}.
+// apiError is the drf-exceptions-hog body (docs/dev/posthog-behaviour.md#error-bodies): {type, code, detail, attr}.
 type apiError struct {
 	Type   string  `json:"type"`
 	Code   string  `json:"code"`
@@ -28,7 +28,8 @@ func writeAttrError(w http.ResponseWriter, code, detail, attr string) {
 	writeJSON(w, http.StatusBadRequest, apiError{Type: "validation_error", Code: code, Detail: detail, Attr: &attr})
 }
 
-// Helpers for the common exception classes (exceptions_hog type mapping, §2.2).
+// Helpers for the common exception classes, with the exceptions_hog type mapping
+// (docs/dev/posthog-behaviour.md#error-bodies).
 
 func errValidation(w http.ResponseWriter, detail string) {
 	writeError(w, http.StatusBadRequest, "validation_error", "invalid_input", detail)
@@ -47,7 +48,7 @@ func errMethodNotAllowed(w http.ResponseWriter, method string) {
 }
 
 func errServer(w http.ResponseWriter) {
-	// Unhandled exceptions (§2.2).
+	// Unhandled exceptions (docs/dev/posthog-behaviour.md#error-bodies).
 	writeError(w, http.StatusInternalServerError, "server_error", "error", "A server error occurred.")
 }
 

@@ -1,6 +1,6 @@
 package emulator
 
-// The removed persons actor endpoints (reference posthog-persons-api.md §4.9-4.11),
+// The removed persons actor endpoints (docs/dev/posthog-behaviour.md#legacy-actor-endpoints),
 // served only with Config.LegacyActorEndpoints: GET /persons/lifecycle/,
 // GET|POST /persons/funnel/ and GET|POST /persons/funnel/correlation/. They
 // compute the same persons as the Query API (same runners, same uuid order).
@@ -14,7 +14,7 @@ import (
 )
 
 // legacyParams is the legacy insight Filter input: the query string merged with
-// the JSON body, body keys winning (§4.9).
+// the JSON body, body keys winning (docs/dev/posthog-behaviour.md#legacy-actor-endpoints).
 type legacyParams map[string]any
 
 func readLegacyParams(r *http.Request) (legacyParams, *queryError) {
@@ -87,7 +87,7 @@ func (p legacyParams) entities() ([]entity, *queryError) {
 		if id, ok := m["id"].(string); ok {
 			ev = &id
 		}
-		props, err := parsePFilters("Filter", "events."+itoa(i)+".properties", m["properties"], "event")
+		props, err := parsePFilters(legacySyntax, "events."+itoa(i)+".properties", m["properties"])
 		if err != nil {
 			return nil, err
 		}
@@ -128,7 +128,7 @@ type legacyPage struct {
 	alias         string // the offset parameter name used in next
 }
 
-// legacyNext is format_paginated_url (§2.4): with the offset parameter already
+// legacyNext is format_paginated_url (docs/dev/posthog-behaviour.md#pagination): with the offset parameter already
 // in the full path, "<alias>=<offset>" is replaced (every occurrence, as Python's
 // str.replace) and the result is a relative path with its leading slash
 // removed; otherwise "<alias>=<offset+limit>" is appended to the absolute URL.
@@ -205,7 +205,7 @@ func (p legacyParams) page(limitKey, offsetKey string) (legacyPage, *queryError)
 	return legacyPage{limit: limit, offset: max(offset, 0), alias: offsetKey}, nil
 }
 
-// handleLegacyLifecycle serves GET /persons/lifecycle/ (§4.11).
+// handleLegacyLifecycle serves GET /persons/lifecycle/ (docs/dev/posthog-behaviour.md#legacy-actor-endpoints).
 func (s *Server) handleLegacyLifecycle(w http.ResponseWriter, r *http.Request) {
 	if !s.check(w, r, guard{scopes: nil, methods: []string{"GET", "HEAD"}}) {
 		return
@@ -238,7 +238,7 @@ func (s *Server) legacyLifecycle(r *http.Request) (jobj, *queryError) {
 	if err != nil {
 		return nil, err
 	}
-	props, err := parsePFilters("Filter", "properties", p.json("properties"), "event")
+	props, err := parsePFilters(legacySyntax, "properties", p.json("properties"))
 	if err != nil {
 		return nil, err
 	}
@@ -339,7 +339,7 @@ func (s *Server) legacyFunnel(c teamClock, p legacyParams) (*funnelsActorsReques
 	if len(steps) < 2 {
 		return nil, qValidation("Funnels require at least two steps before calculating.")
 	}
-	if spec.props, err = parsePFilters("Filter", "properties", p.json("properties"), "event"); err != nil {
+	if spec.props, err = parsePFilters(legacySyntax, "properties", p.json("properties")); err != nil {
 		return nil, err
 	}
 	req := &funnelsActorsRequest{spec: spec}
@@ -375,7 +375,7 @@ func (s *Server) writeLegacyFunnelBody(w http.ResponseWriter, r *http.Request, c
 	writeJSON(w, http.StatusOK, body)
 }
 
-// handleLegacyFunnel serves GET|POST /persons/funnel/ (§4.9).
+// handleLegacyFunnel serves GET|POST /persons/funnel/ (docs/dev/posthog-behaviour.md#legacy-actor-endpoints).
 func (s *Server) handleLegacyFunnel(w http.ResponseWriter, r *http.Request) {
 	if !s.check(w, r, guard{scopes: nil, methods: []string{"GET", "HEAD", "POST"}}) {
 		return
@@ -420,7 +420,7 @@ func (s *Server) funnelActorsFor(c teamClock, req *funnelsActorsRequest) ([]stri
 	return out, nil
 }
 
-// handleLegacyCorrelation serves GET|POST /persons/funnel/correlation/ (§4.10).
+// handleLegacyCorrelation serves GET|POST /persons/funnel/correlation/ (docs/dev/posthog-behaviour.md#legacy-actor-endpoints).
 func (s *Server) handleLegacyCorrelation(w http.ResponseWriter, r *http.Request) {
 	if !s.check(w, r, guard{scopes: nil, methods: []string{"GET", "HEAD", "POST"}}) {
 		return
@@ -470,7 +470,7 @@ func (s *Server) legacyCorrelation(c teamClock, r *http.Request) ([]string, lega
 		if t, _ := m["type"].(string); t == "actions" {
 			return nil, nil, pg, qUnsupported("actions in legacy filters")
 		}
-		props, err := parsePFilters("Filter", "funnel_correlation_person_entity.properties", m["properties"], "event")
+		props, err := parsePFilters(legacySyntax, "funnel_correlation_person_entity.properties", m["properties"])
 		if err != nil {
 			return nil, nil, pg, err
 		}
@@ -484,7 +484,7 @@ func (s *Server) legacyCorrelation(c teamClock, r *http.Request) ([]string, lega
 		if list, ok := raw.([]any); ok && len(list) > 0 {
 			req.propsGiven = true
 		}
-		if req.propValues, err = parsePFilters("Filter", "funnel_correlation_property_values", raw, "event"); err != nil {
+		if req.propValues, err = parsePFilters(legacySyntax, "funnel_correlation_property_values", raw); err != nil {
 			return nil, nil, pg, err
 		}
 	}

@@ -5,7 +5,7 @@ import (
 	"sort"
 )
 
-// correlationRequest is a parsed FunnelCorrelationActorsQuery (Q§2.6, §4.3).
+// correlationRequest is a parsed FunnelCorrelationActorsQuery (docs/dev/posthog-behaviour.md#funnel-correlation).
 type correlationRequest struct {
 	funnel      *funnelsActorsRequest
 	corrType    string   // events | properties | event_with_properties
@@ -78,7 +78,7 @@ func (c teamClock) parseCorrelationActors(loc string, m jobj) (*correlationReque
 		if list, ok := raw.([]any); ok && len(list) > 0 {
 			req.propsGiven = true
 		}
-		if req.propValues, err = parsePFilters(model, loc+".funnelCorrelationPropertyValues", raw, ""); err != nil {
+		if req.propValues, err = parsePFilters(querySyntax, loc+".funnelCorrelationPropertyValues", raw); err != nil {
 			return nil, err
 		}
 	}
@@ -94,7 +94,7 @@ func (s *Server) correlationActorsQuery(c teamClock, loc string, m jobj) ([]stri
 	return s.correlationActors(c, req)
 }
 
-// correlationActors implements Q§4.3. s.mu held.
+// correlationActors computes the correlation persons (docs/dev/posthog-behaviour.md#funnel-correlation). s.mu held.
 func (s *Server) correlationActors(c teamClock, req *correlationRequest) ([]string, *queryError) {
 	spec := *req.funnel.spec
 	base := 1
@@ -124,8 +124,8 @@ func (s *Server) correlationActors(c teamClock, req *correlationRequest) ([]stri
 		if !reachedStep(fa, base) || !breakdownMatches(fa, req.funnel.breakdown) {
 			continue
 		}
-		// With converted null the properties type is ambiguous in PostHog
-		// (UNVERIFIED, Q§4.3); the emulator returns both groups.
+		// With converted null the properties type is ambiguous in PostHog,
+		// UNVERIFIED (docs/dev/posthog-behaviour.md#funnel-correlation); the emulator returns both groups.
 		if req.converted != nil && (fa.steps == n) != *req.converted {
 			continue
 		}

@@ -5,7 +5,7 @@ import (
 	"testing"
 )
 
-// wantParseError checks the DRF ParseError body of a pydantic failure (Q§1.7).
+// wantParseError checks the DRF ParseError body of a pydantic failure (docs/dev/posthog-behaviour.md#query-api).
 func wantParseError(t *testing.T, r resp, fragment string) {
 	t.Helper()
 	if r.status != 400 {
@@ -82,7 +82,7 @@ func TestQueryBadInput(t *testing.T) {
 			wantError(t, e.post(QP, jsonBody(t, c.body)), 400, "validation_error", "invalid_input", c.detail)
 		})
 	}
-	// funnelStep -1: PostHog raises a plain ValueError (a 500, Q§1.7).
+	// funnelStep -1: PostHog raises a plain ValueError, a 500 (docs/dev/posthog-behaviour.md#query-api).
 	wantError(t, e.post(QP, jsonBody(t, actorsQuery(funnelActors(-1, f), ""))), 500, "server_error", "error", "A server error occurred.")
 	// /query/<Kind>/ must agree with the body.
 	wantError(t, e.post(QP+"HogQLQuery/", jsonBody(t, actorsQuery(funnelActors(1, f), ""))), 400, "validation_error", "invalid_input",

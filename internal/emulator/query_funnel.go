@@ -7,7 +7,7 @@ import (
 	"time"
 )
 
-// funnelSpec is a parsed FunnelsQuery (Q§2.5).
+// funnelSpec is a parsed FunnelsQuery (docs/dev/posthog-behaviour.md#funnels).
 type funnelSpec struct {
 	steps      []entity
 	props      *pfilter
@@ -24,7 +24,7 @@ type breakdownSpec struct {
 	attribution string   // first_touch | last_touch
 }
 
-// funnelActor is one entrant: the furthest attempt of the person (Q§4.2).
+// funnelActor is one entrant: the furthest attempt of the person (docs/dev/posthog-behaviour.md#funnels).
 type funnelActor struct {
 	id        string
 	steps     int
@@ -70,7 +70,7 @@ func (c teamClock) parseFunnelsQuery(loc string, m jobj) (*funnelSpec, *queryErr
 		spec.steps = append(spec.steps, e)
 	}
 	var err *queryError
-	if spec.props, err = parsePFilters(model, loc+".properties", m["properties"], ""); err != nil {
+	if spec.props, err = parsePFilters(querySyntax, loc+".properties", m["properties"]); err != nil {
 		return nil, err
 	}
 	if spec.from, spec.to, err = c.dateRange(model, loc+".dateRange", m["dateRange"]); err != nil {
@@ -180,9 +180,9 @@ func (c teamClock) parseFunnelsActors(loc string, m jobj) (*funnelsActorsRequest
 	return &funnelsActorsRequest{spec: spec, step: step, breakdown: m["funnelStepBreakdown"]}, nil
 }
 
-// checkStep validates a funnel step number: 0 is refused as a validation error
-// (UNVERIFIED, Q§8); -1 raises ValueError("Missing prior required step in
-// actors query") in PostHog, an unhandled 500 (Q§1.7).
+// checkStep validates a funnel step number: 0 is refused as a validation error,
+// UNVERIFIED (docs/dev/posthog-behaviour.md#funnels); -1 raises ValueError("Missing prior required step in
+// actors query") in PostHog, an unhandled 500 (docs/dev/posthog-behaviour.md#query-api).
 func checkStep(step int) *queryError {
 	switch step {
 	case 0:
@@ -193,7 +193,7 @@ func checkStep(step int) *queryError {
 	return nil
 }
 
-// funnelsActorsQuery runs FunnelsActorsQuery (Q§4.2). s.mu held.
+// funnelsActorsQuery runs FunnelsActorsQuery (docs/dev/posthog-behaviour.md#funnels). s.mu held.
 func (s *Server) funnelsActorsQuery(c teamClock, loc string, m jobj) ([]string, *queryError) {
 	req, err := c.parseFunnelsActors(loc, m)
 	if err != nil {
@@ -211,7 +211,7 @@ func reachedStep(fa funnelActor, step int) bool {
 }
 
 // breakdownMatches compares arrayFlatten(array(breakdown)) with the wanted value
-// (Q§4.2), numbers stringified.
+// (docs/dev/posthog-behaviour.md#funnels), numbers stringified.
 func breakdownMatches(fa funnelActor, want any) bool {
 	if want == nil {
 		return true

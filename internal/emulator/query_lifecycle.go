@@ -3,6 +3,7 @@ package emulator
 import (
 	"slices"
 	"sort"
+	"strconv"
 	"time"
 )
 
@@ -19,7 +20,7 @@ type lifecycleSpec struct {
 var lifecycleKeys = []string{"series", "interval", "dateRange", "properties", "filterTestAccounts",
 	"aggregation_group_type_index", "samplingFactor", "lifecycleFilter", "customAggregationTarget", "dataColorTheme"}
 
-// parseLifecycleQuery parses a LifecycleQuery (Q§2.3).
+// parseLifecycleQuery parses a LifecycleQuery (docs/dev/posthog-behaviour.md#lifecycle).
 func (c teamClock) parseLifecycleQuery(loc string, m jobj) (*lifecycleSpec, *queryError) {
 	const model = "QueryRequest"
 	if err := checkKeys(model, loc, m, lifecycleKeys...); err != nil {
@@ -57,7 +58,7 @@ func (c teamClock) parseLifecycleQuery(loc string, m jobj) (*lifecycleSpec, *que
 		}
 		spec.series = append(spec.series, e)
 	}
-	if spec.props, err = parsePFilters(model, loc+".properties", m["properties"], ""); err != nil {
+	if spec.props, err = parsePFilters(querySyntax, loc+".properties", m["properties"]); err != nil {
 		return nil, err
 	}
 	if spec.from, spec.to, err = c.dateRange(model, loc+".dateRange", m["dateRange"]); err != nil {
@@ -71,7 +72,7 @@ type lifecycleEntry struct {
 	status string
 }
 
-// lifecycleEntries computes every (period, status) of every actor (Q§4.1).
+// lifecycleEntries computes every (period, status) of every actor (docs/dev/posthog-behaviour.md#lifecycle).
 // s.mu must be held.
 func (s *Server) lifecycleEntries(c teamClock, spec *lifecycleSpec) map[string][]lifecycleEntry {
 	lo := addInterval(c.trunc(spec.from, spec.interval), spec.interval, -1)
@@ -155,4 +156,44 @@ func (s *Server) lifecycleActors(c teamClock, spec *lifecycleSpec) ([]string, *q
 	}
 	sort.Strings(out)
 	return out, nil
+}
+
+// parseInsightActors parses InsightActorsQuery over a LifecycleQuery (docs/dev/posthog-behaviour.md#lifecycle).
+func (c teamClock) parseInsightActors(loc string, m jobj) (*lifecycleSpec, *queryError) {
+	const model = "QueryRequest"
+	if err := checkKeys(model, loc, m, "source", "day", "status", "interval", "series", "breakdown",
+		"compare", "includeRecordings"); err != nil {
+		return nil, err
+	}
+	src, err := reqObj(loc, m, "source")
+	if err != nil {
+		return nil, err
+	}
+	kind, _ := src["kind"].(string)
+	switch kind {
+	case "LifecycleQuery":
+	case "TrendsQuery", "RetentionQuery", "PathsQuery", "StickinessQuery", "FunnelsQuery", "WebStatsTableQuery",
+		"WebOverviewQuery":
+		return nil, qUnsupported("InsightActorsQuery over " + kind)
+	default:
+		return nil, qParse(model, loc+".source", "Input tag '"+kind+"' found using 'kind' does not match any of the expected tags [type=union_tag_invalid]")
+	}
+	spec, err := c.parseLifecycleQuery(loc+".source", src)
+	if err != nil {
+		return nil, err
+	}
+	switch d := m["day"].(type) {
+	case nil:
+	case string:
+		spec.day = &d
+	case float64:
+		ds := strconv.FormatFloat(d, 'f', -1, 64)
+		spec.day = &ds
+	default:
+		return nil, qParse(model, loc+".day", "Input should be a valid string [type=string_type]")
+	}
+	if spec.status, err = optString(model, loc, m, "status"); err != nil {
+		return nil, err
+	}
+	return spec, nil
 }

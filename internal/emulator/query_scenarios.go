@@ -7,7 +7,7 @@ import (
 	"time"
 )
 
-// Scenario data of PostHog's own actor-query tests (Q§5), for conformance tests
+// Scenario data of PostHog's own actor-query tests (docs/dev/posthog-behaviour.md#conformance-scenarios), for conformance tests
 // of the emulator and of clients. SeedScenario ingests it into the server:
 //
 //	S1, S2  lifecycle: $pageview at 12:00Z in Jan 2020 (p1: 11,12,13,15,17,19;

@@ -11,7 +11,7 @@ import (
 
 const QP = "/api/projects/1/query/"
 
-// seeded is an env with one Q§5 scenario ingested.
+// seeded is an env with one conformance scenario ingested (docs/dev/posthog-behaviour.md#conformance-scenarios).
 func seeded(t *testing.T, cfg Config, scenario string) *env {
 	t.Helper()
 	e := newEnv(t, cfg)
@@ -78,7 +78,7 @@ func wantNames(t *testing.T, what string, got []string, want ...string) {
 	}
 }
 
-// S1: daily lifecycle person lists (Q§5 S1), from 2020-01-12 to 2020-01-19.
+// S1: daily lifecycle person lists (scenario S1, docs/dev/posthog-behaviour.md#conformance-scenarios), from 2020-01-12 to 2020-01-19.
 var s1Lists = []struct {
 	day, status string
 	want        []string
@@ -98,7 +98,7 @@ var s1Lists = []struct {
 	{"2020-01-18", "dormant", []string{"p1"}},
 	{"2020-01-19", "resurrecting", []string{"p1"}},
 	{"2020-01-20", "dormant", []string{"p1"}},
-	{"2020-01-19", "bogus", nil}, // status is a plain string compare (Q§4.1)
+	{"2020-01-19", "bogus", nil}, // status is a plain string compare (docs/dev/posthog-behaviour.md#lifecycle)
 }
 
 func TestQueryLifecycleS1(t *testing.T) {
@@ -108,7 +108,7 @@ func TestQueryLifecycleS1(t *testing.T) {
 		src := lifecycleSource(c.day, c.status, "2020-01-12T00:00:00Z", "2020-01-19T00:00:00Z", "day", "")
 		wantNames(t, c.day+" "+c.status, queryNames(e, actorsQuery(src, "")), c.want...)
 	}
-	// Derived from Q§4.1 with date_from 2020-01-09.
+	// Derived from the lifecycle rules (docs/dev/posthog-behaviour.md#lifecycle) with date_from 2020-01-09.
 	for _, c := range []struct{ day, status, who string }{{"2020-01-09", "new", "p2"}, {"2020-01-10", "dormant", "p2"}} {
 		src := lifecycleSource(c.day, c.status, "2020-01-09", "2020-01-19", "day", "")
 		wantNames(t, c.day+" "+c.status, queryNames(e, actorsQuery(src, "")), c.who)
@@ -188,7 +188,7 @@ func TestQueryLifecycleS3(t *testing.T) {
 	}
 }
 
-// The response follows Q§3: actor cell keys, default select, envelope keys.
+// The response follows the actors query answer (docs/dev/posthog-behaviour.md#actors-query-answers): actor cell keys, default select, envelope keys.
 func TestQueryResponseShape(t *testing.T) {
 	t.Parallel()
 	e := seeded(t, Config{}, "S1")

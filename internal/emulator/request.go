@@ -28,7 +28,7 @@ func readJSON(r *http.Request) (any, error) {
 	return v, nil
 }
 
-// truthy is Python's bool() for a decoded JSON value (§1.5): "false" is true.
+// truthy is Python's bool() for a decoded JSON value (docs/dev/posthog-behaviour.md#bulk-delete): "false" is true.
 func truthy(v any) bool {
 	switch x := v.(type) {
 	case nil:
@@ -89,7 +89,7 @@ const (
 	refUUID
 )
 
-// parsePersonRef: a person id in a URL or query is the integer pk or the UUID (§4.2).
+// parsePersonRef: a person id in a URL or query is the integer pk or the UUID (docs/dev/posthog-behaviour.md#person-ids-and-uuids).
 func parsePersonRef(ref string) (refKind, int64, string) {
 	if ref != "" && strings.Trim(ref, "0123456789") == "" {
 		n, err := strconv.ParseInt(ref, 10, 64)

@@ -1,6 +1,14 @@
 // Package emulator is an in-memory emulation of the parts of the PostHog API the
-// provider uses: capture ingestion and the persons REST API. Every behaviour
-// follows /work/shared/reference/posthog-persons-api.md (cited as §N).
+// provider uses: capture ingestion, the persons REST API, cohorts and the Query
+// API's actor queries. Every behaviour follows docs/dev/posthog-behaviour.md,
+// cited by section, for example (docs/dev/posthog-behaviour.md#rate-limits).
+//
+// Files are named area_concern.go: persons_*.go (the persons endpoints),
+// cohorts_*.go (cohorts and their filters), query_*.go (the Query API),
+// legacy_actors.go (the removed actor endpoints), property_match.go (the one
+// property-matching engine they all use); server.go, auth.go, throttle.go,
+// errors.go, request.go, store.go, ingest.go, faults.go, stats.go and
+// control.go hold what every area shares.
 package emulator
 
 import (
@@ -12,15 +20,16 @@ import (
 	"time"
 )
 
-// APIKey is a personal API key. Empty Scopes = legacy unscoped key (allowed
-// everything, §2.1); nil Projects = all projects.
+// APIKey is a personal API key. Empty Scopes = legacy unscoped key, allowed
+// everything (docs/dev/posthog-behaviour.md#authentication-and-scopes); nil
+// Projects = all projects.
 type APIKey struct {
 	Key      string
 	Scopes   []string
 	Projects []int
 	// NoCurrentTeam emulates a key whose user has no current team (request.user.team
 	// is None). Only the persons cohorts action looks at it: it answers with its
-	// hand-built 400 {"message","detail"} body (§4.8).
+	// hand-built 400 {"message","detail"} body (docs/dev/posthog-behaviour.md#cohorts).
 	NoCurrentTeam bool
 }
 
@@ -141,7 +150,7 @@ func (s *Server) logf(format string, args ...any) {
 	}
 }
 
-// apiPrefixes: /api/projects/ is canonical, /api/environments/ the alias (§1.1).
+// apiPrefixes: /api/projects/ is canonical, /api/environments/ the alias (docs/dev/posthog-behaviour.md#authentication-and-scopes).
 var apiPrefixes = []string{"/api/projects/{project_id}", "/api/environments/{project_id}"}
 
 func (s *Server) routes() {
@@ -165,7 +174,7 @@ func (s *Server) routes() {
 		handle(c+"{cohort_id}/remove_person_from_static_cohort/", s.handleRemovePersonFromStaticCohort)
 		if s.cfg.LegacyActorEndpoints {
 			// Without the flag these paths fall through to the detail route or
-			// to no route at all, as in current PostHog (§6.4).
+			// to no route at all, as in current PostHog (docs/dev/posthog-behaviour.md#legacy-actor-endpoints).
 			handle(p+"funnel/", s.handleLegacyFunnel)
 			handle(p+"funnel/correlation/", s.handleLegacyCorrelation)
 			handle(p+"lifecycle/", s.handleLegacyLifecycle)

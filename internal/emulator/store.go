@@ -14,7 +14,7 @@ import (
 type person struct {
 	id           int64
 	uuid         string
-	distinctIDs  []string // in the order they were attached ("order stored", §3)
+	distinctIDs  []string // in the order they were attached ("order stored": docs/dev/posthog-behaviour.md#person-shapes)
 	props        map[string]any
 	isIdentified bool
 	createdAt    time.Time
@@ -22,7 +22,8 @@ type person struct {
 }
 
 // event is a stored ClickHouse event row; personUUID is the person at ingestion
-// (rewritten on merge, standing in for the squash of person overrides, §5).
+// (rewritten on merge, standing in for the squash of person overrides:
+// docs/dev/posthog-behaviour.md#event-deletion).
 type event struct {
 	uuid       string
 	event      string
@@ -32,7 +33,7 @@ type event struct {
 	timestamp  time.Time
 }
 
-// asyncDeletion mirrors posthog_asyncdeletion for deletion_type Person (§5).
+// asyncDeletion mirrors posthog_asyncdeletion for deletion_type Person (docs/dev/posthog-behaviour.md#event-deletion).
 type asyncDeletion struct {
 	id               int64
 	teamID           int
@@ -41,7 +42,7 @@ type asyncDeletion struct {
 	deleteVerifiedAt *time.Time
 }
 
-// queuedDeletion is a person deletion handed to the "Celery" queue in async mode (§4.6).
+// queuedDeletion is a person deletion handed to the "Celery" queue in async mode (docs/dev/posthog-behaviour.md#bulk-delete).
 type queuedDeletion struct {
 	uuid string
 	due  time.Time // wall clock
@@ -101,7 +102,8 @@ func (st *store) attach(p *person, distinctID string) {
 }
 
 // deletePerson removes the person row and its distinct ids. Events stay (they
-// live in ClickHouse and only go with delete_events + the deletion job, §5).
+// live in ClickHouse and only go with delete_events + the deletion job:
+// docs/dev/posthog-behaviour.md#event-deletion).
 func (st *store) deletePerson(p *person) {
 	delete(st.persons, p.uuid)
 	for _, d := range p.distinctIDs {
@@ -149,7 +151,7 @@ func (st *store) personByID(id int64) *person {
 	return nil
 }
 
-// sortedPersons returns persons in list order: created_at DESC, then id DESC (§4.1).
+// sortedPersons returns persons in list order: created_at DESC, then id DESC (docs/dev/posthog-behaviour.md#listing-persons).
 func (st *store) sortedPersons() []*person {
 	out := make([]*person, 0, len(st.persons))
 	for _, p := range st.persons {
@@ -165,7 +167,8 @@ func (st *store) sortedPersons() []*person {
 }
 
 // queueEventDeletion inserts an AsyncDeletion row unless an unverified row for the
-// same key exists: the partial unique constraint + ignore_conflicts of §5.
+// same key exists: the partial unique constraint + ignore_conflicts
+// (docs/dev/posthog-behaviour.md#event-deletion).
 func (st *store) queueEventDeletion(teamID int, personUUID string, now time.Time) {
 	for _, d := range st.deletions {
 		if d.key == personUUID && d.deleteVerifiedAt == nil {

@@ -15,7 +15,7 @@ type rate struct {
 	window time.Duration
 }
 
-// Personal-API-key throttles of v-new PersonViewSet.get_throttles (§2.3).
+// Personal-API-key throttles of v-new PersonViewSet.get_throttles (docs/dev/posthog-behaviour.md#rate-limits).
 var (
 	deleteRates = []rate{
 		{"persons_delete_burst", 480, time.Minute},
@@ -74,7 +74,7 @@ func ceilSeconds(d time.Duration) int {
 	return int(math.Ceil(d.Seconds()))
 }
 
-// writeThrottled writes the drf-exceptions-hog Throttled body (§2.3) and, like
+// writeThrottled writes the drf-exceptions-hog Throttled body (docs/dev/posthog-behaviour.md#rate-limits) and, like
 // PostHog's handler, no Retry-After header. DRF formats the wait with ngettext,
 // so a wait of exactly 1 reads "1 second." and any other "N seconds.".
 func writeThrottled(w http.ResponseWriter, secs int) {

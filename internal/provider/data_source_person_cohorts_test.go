@@ -14,18 +14,31 @@ import (
 	"github.com/posthog-persons/terraform-provider-posthog/internal/emulator"
 )
 
+// cohortWriter is the key that seeds cohorts; the provider reads with acctest.APIKey.
+const cohortWriter = "phx_cohort_writer"
+
 func TestAccPersonCohortsDataSource(t *testing.T) {
 	env := acctest.NewEnv(t, emulator.Config{APIKeys: []emulator.APIKey{
 		{Key: acctest.APIKey, Scopes: []string{"person:read", "cohort:read"}},
 		{Key: "phx_no_cohorts", Scopes: []string{"person:read"}},
+		{Key: cohortWriter, Scopes: []string{"cohort:write"}},
 	}})
 	jane := env.Person(t, "jane")
 	john := env.Person(t, "john")
-	static := env.Emulator.CreateCohort("Beta testers", true, []string{jane.UUID, john.UUID}, nil)
-	dynamic := env.Emulator.CreateCohort("Example.com users", false, nil,
-		[]emulator.CohortFilter{{Key: "email", Operator: "icontains", Value: "JANE@"}})
-	deleted := env.Emulator.CreateCohort("Old campaign", true, []string{jane.UUID}, nil)
-	env.Emulator.SetCohortDeleted(deleted, true)
+	// Cohorts are seeded through PostHog's cohorts API, as a user would.
+	static := env.CreateCohort(t, cohortWriter, map[string]any{
+		"name": "Beta testers", "is_static": true, "_create_static_person_ids": []string{jane.UUID, john.UUID},
+	})
+	dynamic := env.CreateCohort(t, cohortWriter, map[string]any{
+		"name": "Example.com users",
+		"filters": map[string]any{"properties": map[string]any{"type": "AND", "values": []any{
+			map[string]any{"type": "person", "key": "email", "operator": "icontains", "value": "JANE@"},
+		}}},
+	})
+	deleted := env.CreateCohort(t, cohortWriter, map[string]any{
+		"name": "Old campaign", "is_static": true, "_create_static_person_ids": []string{jane.UUID},
+	})
+	env.UpdateCohort(t, cohortWriter, deleted, map[string]any{"deleted": true})
 
 	const addr = "data.posthog_person_cohorts.jane"
 	cohortsOf := func(id string) string {
@@ -59,11 +72,11 @@ data "posthog_person_cohorts" "jane" {
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(addr, tfjsonpath.New("cohorts"), knownvalue.ListExact([]knownvalue.Check{
 						knownvalue.ObjectExact(map[string]knownvalue.Check{
-							"id": knownvalue.Int64Exact(int64(static)), "name": knownvalue.StringExact("Beta testers"),
+							"id": knownvalue.Int64Exact(static), "name": knownvalue.StringExact("Beta testers"),
 							"count": knownvalue.Int64Exact(2),
 						}),
 						knownvalue.ObjectExact(map[string]knownvalue.Check{
-							"id": knownvalue.Int64Exact(int64(dynamic)), "name": knownvalue.StringExact("Example.com users"),
+							"id": knownvalue.Int64Exact(dynamic), "name": knownvalue.StringExact("Example.com users"),
 							"count": knownvalue.Int64Exact(1),
 						}),
 					})),

@@ -27,7 +27,7 @@ type deleteResult struct {
 	DeletionErrors   []deletionError `json:"deletion_errors"`
 }
 
-// handleBulkDelete implements POST bulk_delete (§4.6).
+// handleBulkDelete implements POST bulk_delete (docs/dev/posthog-behaviour.md#bulk-delete).
 func (s *Server) handleBulkDelete(w http.ResponseWriter, r *http.Request) {
 	if !s.check(w, r, guard{scopes: writeScopes, methods: []string{"POST"}, deletion: true}) {
 		return
@@ -44,7 +44,7 @@ func (s *Server) handleBulkDelete(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ids, dids := obj["ids"], obj["distinct_ids"]
-	// The validation order of §4.6; every check is on Python truthiness.
+	// The validation order (docs/dev/posthog-behaviour.md#bulk-delete); every check is on Python truthiness.
 	switch {
 	case truthy(ids) && truthy(dids):
 		errValidation(w, "You must provide either distinct_ids or ids, not both")
@@ -66,7 +66,7 @@ func (s *Server) handleBulkDelete(w http.ResponseWriter, r *http.Request) {
 	values, isList := list.([]any)
 	if !isList {
 		// Non-list ids/distinct_ids are unvalidated upstream and fail somewhere in
-		// personhog (§8, UNVERIFIED); the emulator answers a clear 400 instead.
+		// personhog, UNVERIFIED (docs/dev/posthog-behaviour.md#bulk-delete); the emulator answers a clear 400 instead.
 		errValidation(w, "ids and distinct_ids must be lists of strings")
 		return
 	}
@@ -132,7 +132,7 @@ func (s *Server) deletePersonsLocked(persons []*person, o deleteOpts) deleteResu
 	now := s.now()
 	if s.cfg.BulkDeleteMode == "async" {
 		// Async path: AsyncDeletion rows now, person rows "shortly after" via the
-		// queue; deletion_errors is always empty (§1.3, §4.6).
+		// queue; deletion_errors is always empty (docs/dev/posthog-behaviour.md#bulk-delete).
 		due := time.Now().Add(s.cfg.AsyncDeleteDelay)
 		for _, p := range persons {
 			if o.deleteEvents {
@@ -175,7 +175,7 @@ func stepRuns(step string, o deleteOpts) bool {
 	return true
 }
 
-// destroyPerson implements DELETE /persons/{id}/ (§4.3): bulk delete of one uuid,
+// destroyPerson implements DELETE /persons/{id}/ (docs/dev/posthog-behaviour.md#retrieving-and-deleting-one-person): bulk delete of one uuid,
 // flags by presence of the query parameter, 202 with an empty body.
 func (s *Server) destroyPerson(w http.ResponseWriter, r *http.Request, kind refKind, id int64, u string) {
 	q := r.URL.Query()

@@ -9,7 +9,7 @@ import (
 	"github.com/google/uuid"
 )
 
-// handleDeletionStatus implements GET deletion_status (§4.7): this team's Person
+// handleDeletionStatus implements GET deletion_status (docs/dev/posthog-behaviour.md#deletion-status): this team's Person
 // AsyncDeletion rows, newest created_at first, under DRF LimitOffsetPagination.
 func (s *Server) handleDeletionStatus(w http.ResponseWriter, r *http.Request) {
 	if !s.check(w, r, guard{scopes: readScopes, methods: []string{"GET", "HEAD"}}) {
@@ -21,7 +21,7 @@ func (s *Server) handleDeletionStatus(w http.ResponseWriter, r *http.Request) {
 		status = v[0]
 	}
 	if status != "all" && status != "pending" && status != "completed" {
-		// DRF ChoiceField error; code invalid_choice is UNVERIFIED (§2.2).
+		// DRF ChoiceField error; code invalid_choice is UNVERIFIED (docs/dev/posthog-behaviour.md#error-bodies).
 		writeAttrError(w, "invalid_choice",
 			`"`+status+`" is not a valid choice.`, "status")
 		return
@@ -95,7 +95,7 @@ func (s *Server) handleDeletionStatus(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, body)
 }
 
-// RunDeletionJob runs the Dagster deletes_job (§5): it loads every pending Person
+// RunDeletionJob runs the Dagster deletes_job (docs/dev/posthog-behaviour.md#event-deletion): it loads every pending Person
 // row (the emulator has no person overrides, so no cut-off applies), deletes that
 // person's events with timestamp <= the row's created_at, then marks every loaded
 // row verified without checking the events are gone.

@@ -1,6 +1,10 @@
 package emulator
 
+// GET /persons/ (and /persons.csv): the persons list with its search and
+// ?properties= filters (docs/dev/posthog-behaviour.md#listing-persons).
+
 import (
+	"encoding/json"
 	"net/http"
 	"regexp"
 	"strconv"
@@ -9,15 +13,7 @@ import (
 	"github.com/google/uuid"
 )
 
-var (
-	readScopes   = []string{"person:read"}
-	writeScopes  = []string{"person:write"}
-	cohortScopes = []string{"person:read", "cohort:read"}
-)
-
-const notAPersonID = "The ID provided does not look like a personID. If you are using a distinctId, please use /persons?distinct_id=X instead."
-
-// createNotAllowed is PersonViewSet.create's MethodNotAllowed detail (§2.1); the
+// createNotAllowed is PersonViewSet.create's MethodNotAllowed detail (docs/dev/posthog-behaviour.md#authentication-and-scopes); the
 // exact wording is from memory of the source (UNVERIFIED).
 const createNotAllowed = "Creating persons via this API is not allowed. Please create persons by sending an $identify event. See https://posthog.com/docs/product-analytics/identify for details."
 
@@ -36,7 +32,7 @@ func (s *Server) handlePersonsCollection(w http.ResponseWriter, r *http.Request)
 	s.listPersons(w, r, r.URL.Query().Get("format") == "csv")
 }
 
-// handlePersonsCSVSuffix serves /persons.csv (§4.1).
+// handlePersonsCSVSuffix serves /persons.csv (docs/dev/posthog-behaviour.md#listing-persons).
 func (s *Server) handlePersonsCSVSuffix(w http.ResponseWriter, r *http.Request) {
 	if !s.check(w, r, guard{scopes: readScopes, methods: []string{"GET", "HEAD"}}) {
 		return
@@ -50,7 +46,7 @@ func errMethodNotAllowedDetail(w http.ResponseWriter, detail string) {
 
 var emailLike = regexp.MustCompile(`^[^@\s]+@[^@\s]+\.[^@\s]+$`)
 
-// listPersons implements GET list (§4.1): filters, created_at DESC / id DESC order,
+// listPersons implements GET list (docs/dev/posthog-behaviour.md#listing-persons): filters, created_at DESC / id DESC order,
 // hand-built {results, next, previous[, count]} with next set whenever the page is full.
 func (s *Server) listPersons(w http.ResponseWriter, r *http.Request, csvOut bool) {
 	q := r.URL.Query()
@@ -64,9 +60,13 @@ func (s *Server) listPersons(w http.ResponseWriter, r *http.Request, csvOut bool
 			"Ensure this field has no more than 128 characters.", "client_query_id")
 		return
 	}
-	filters, err := parsePropertyFilters(q.Get("properties"))
+	filters, notEvaluated, err := parsePersonsListFilters(q.Get("properties"))
 	if err != nil {
 		writeAttrError(w, "invalid_input", err.Error(), "properties")
+		return
+	}
+	if notEvaluated != "" {
+		qUnsupported("the property operator " + strconv.Quote(notEvaluated)).write(w)
 		return
 	}
 
@@ -82,7 +82,8 @@ func (s *Server) listPersons(w http.ResponseWriter, r *http.Request, csvOut bool
 		matched = all
 	}
 	if email := q.Get("email"); email != "" {
-		matched = filterPersons(matched, func(p *person) bool { return toString(p.props["email"]) == email && p.props["email"] != nil })
+		byEmail := propertyTest{key: "email", op: "exact", value: email}
+		matched = filterPersons(matched, func(p *person) bool { return byEmail.matches(p.props) })
 	}
 	if search := strings.TrimSpace(q.Get("search")); search != "" && !exact {
 		var hit *person
@@ -190,105 +191,44 @@ func fuzzyMatch(p *person, needle string) bool {
 	return false
 }
 
-// handlePersonDetail serves /persons/{id}/: GET retrieve, DELETE destroy.
-// update/partial_update are not emulated (405).
-func (s *Server) handlePersonDetail(w http.ResponseWriter, r *http.Request) {
-	scopes := readScopes
-	if r.Method == http.MethodDelete {
-		scopes = writeScopes
-	}
-	if !s.check(w, r, guard{scopes: scopes, methods: []string{"GET", "HEAD", "DELETE"}, deletion: r.Method == http.MethodDelete}) {
-		return
-	}
-	kind, id, u := parsePersonRef(r.PathValue("id"))
-	if kind == refInvalid {
-		errValidation(w, notAPersonID)
-		return
-	}
-	if r.Method == http.MethodDelete {
-		s.destroyPerson(w, r, kind, id, u)
-		return
-	}
-	s.mu.Lock()
-	p := s.lookupRef(kind, id, u)
-	var body map[string]any
-	if p != nil {
-		body = personRecord(p)
-	}
-	s.mu.Unlock()
-	if p == nil {
-		errNotFound(w)
-		return
-	}
-	writeJSON(w, http.StatusOK, body)
-}
+// personsListFilters is the list endpoint's ?properties=: a JSON array of
+// property filters, AND-ed. Person filters are evaluated under
+// personsListOperators; filters of other types are not emulated and skipped.
+type personsListFilters []propertyTest
 
-// handleBatchByDistinctIDs (§4.4): bad input is 200 {"results": {}}, 200-id cap,
-// results keyed by the requested distinct id.
-func (s *Server) handleBatchByDistinctIDs(w http.ResponseWriter, r *http.Request) {
-	if !s.check(w, r, guard{scopes: readScopes, methods: []string{"POST"}}) {
-		return
+// parsePersonsListFilters decodes ?properties=. A PostHog operator the emulator
+// does not evaluate comes back as notEvaluated (the caller answers 501).
+func parsePersonsListFilters(raw string) (filters personsListFilters, notEvaluated string, err error) {
+	if raw == "" {
+		return nil, "", nil
 	}
-	body, err := readJSON(r)
-	if err != nil {
-		errParse(w, err)
-		return
+	var entries []struct {
+		Key      string `json:"key"`
+		Value    any    `json:"value"`
+		Operator any    `json:"operator"`
+		Type     string `json:"type"`
 	}
-	results := map[string]any{}
-	obj, _ := body.(map[string]any)
-	ids, _ := obj["distinct_ids"].([]any)
-	if len(ids) > maxBatch {
-		ids = ids[:maxBatch]
+	if err := json.Unmarshal([]byte(raw), &entries); err != nil {
+		return nil, "", detailError("Properties must be a JSON array of property filters.")
 	}
-	s.mu.Lock()
-	for _, v := range ids {
-		d, ok := v.(string)
-		if !ok {
+	for _, e := range entries {
+		if e.Type != "" && e.Type != "person" {
 			continue
 		}
-		if p := s.st.byDistinctID[d]; p != nil {
-			results[d] = minimalPerson(p)
+		op, problem := personsListOperators.resolve(e.Operator)
+		if problem == operatorNotEvaluated {
+			return nil, op, nil
 		}
+		filters = append(filters, propertyTest{key: e.Key, op: op, value: e.Value})
 	}
-	s.mu.Unlock()
-	writeJSON(w, http.StatusOK, map[string]any{"results": results})
+	return filters, "", nil
 }
 
-const maxBatch = 200
-
-// handleBatchByUUIDs (§4.5): like batch_by_distinct_ids, but every uuid must parse
-// (400 otherwise) and keys are the canonical lower-case uuid.
-func (s *Server) handleBatchByUUIDs(w http.ResponseWriter, r *http.Request) {
-	if !s.check(w, r, guard{scopes: readScopes, methods: []string{"POST"}}) {
-		return
-	}
-	body, err := readJSON(r)
-	if err != nil {
-		errParse(w, err)
-		return
-	}
-	obj, _ := body.(map[string]any)
-	raw, _ := obj["uuids"].([]any)
-	if len(raw) > maxBatch {
-		raw = raw[:maxBatch]
-	}
-	keys := make([]string, 0, len(raw))
-	for _, v := range raw {
-		str, ok := v.(string)
-		u, err := uuid.Parse(str)
-		if !ok || err != nil {
-			errValidation(w, "One or more UUIDs are invalid.")
-			return
-		}
-		keys = append(keys, u.String())
-	}
-	results := map[string]any{}
-	s.mu.Lock()
-	for _, k := range keys {
-		if p := s.st.persons[k]; p != nil {
-			results[k] = minimalPerson(p)
+func (fs personsListFilters) match(p *person) bool {
+	for _, f := range fs {
+		if !f.matches(p.props) {
+			return false
 		}
 	}
-	s.mu.Unlock()
-	writeJSON(w, http.StatusOK, map[string]any{"results": results})
+	return true
 }

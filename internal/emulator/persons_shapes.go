@@ -31,7 +31,7 @@ func isoTimePtr(t *time.Time) any {
 var legacyAnonID = regexp.MustCompile(`^[0-9a-fA-F]+(-[0-9a-fA-F]+){4}$`)
 
 // looksAnonymous is the "UUID-looking" test used to order distinct ids and to
-// pick the display name (§3).
+// pick the display name (docs/dev/posthog-behaviour.md#person-shapes).
 func looksAnonymous(id string) bool {
 	if _, err := uuid.Parse(id); err == nil {
 		return true
@@ -41,7 +41,7 @@ func looksAnonymous(id string) bool {
 
 // displayName: the first non-empty of email, name, username (v-new default
 // person_display_name_properties); else the first distinct id, preferring
-// non-anonymous-looking ones; else the pk (§3).
+// non-anonymous-looking ones; else the pk (docs/dev/posthog-behaviour.md#person-shapes).
 func displayName(p *person) string {
 	for _, k := range []string{"email", "name", "username"} {
 		if v, ok := p.props[k]; ok && v != nil {
@@ -65,7 +65,7 @@ func displayName(p *person) string {
 	return strconv.FormatInt(p.id, 10)
 }
 
-// recordDistinctIDs: non-anonymous-looking ids first, otherwise stored order (§3).
+// recordDistinctIDs: non-anonymous-looking ids first, otherwise stored order (docs/dev/posthog-behaviour.md#person-shapes).
 func recordDistinctIDs(p *person) []string {
 	out := slices.Clone(p.distinctIDs)
 	slices.SortStableFunc(out, func(a, b string) int {
@@ -92,7 +92,7 @@ func propsOrEmpty(m map[string]any) map[string]any {
 	return maps.Clone(m)
 }
 
-// personRecord is the retrieve shape (PersonSerializer, §3.1): integer id, no is_identified.
+// personRecord is the retrieve shape, PersonSerializer (docs/dev/posthog-behaviour.md#person-shapes): integer id, no is_identified.
 func personRecord(p *person) map[string]any {
 	return map[string]any{
 		"id":           p.id,
@@ -105,7 +105,7 @@ func personRecord(p *person) map[string]any {
 	}
 }
 
-// minimalPerson is the batch_by_* shape (§3.2): PersonRecord with at most 10 distinct ids.
+// minimalPerson is the batch_by_* shape (docs/dev/posthog-behaviour.md#person-shapes): PersonRecord with at most 10 distinct ids.
 func minimalPerson(p *person) map[string]any {
 	m := personRecord(p)
 	if ids, ok := m["distinct_ids"].([]string); ok && len(ids) > 10 {
@@ -114,7 +114,7 @@ func minimalPerson(p *person) map[string]any {
 	return m
 }
 
-// serializedPerson is the list shape (serialized_actors, §3.3): id is the uuid string.
+// serializedPerson is the list shape, serialized_actors (docs/dev/posthog-behaviour.md#person-shapes): id is the uuid string.
 func serializedPerson(p *person) map[string]any {
 	ids := slices.Clone(p.distinctIDs)
 	if len(ids) > 1000 {

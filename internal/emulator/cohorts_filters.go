@@ -14,6 +14,7 @@ import (
 // A filter is {"type":"person","key":k,"operator":op,"value":v,"negation":bool},
 // {"type":"cohort","key":"id","value":<cohort id>,"negation":bool} or a behavioral
 // filter (accepted, but never matches here: the emulator keeps no event matcher).
+// Person conditions are evaluated by propertyTest (property_match.go).
 
 // condNode is a parsed filter tree: a group (op "AND"/"OR") or a leaf.
 type condNode struct {
@@ -136,6 +137,8 @@ func parsePersonLeaf(typ string, m map[string]any) (*condNode, string) {
 	if len(missing) > 0 {
 		return nil, "Missing required keys for " + typ + " filter: " + strings.Join(missing, ", ")
 	}
+	// cohortOperators: an operator the emulator cannot evaluate is kept and matches nobody.
+	op, _ = cohortOperators.resolve(m["operator"])
 	neg, _ := m["negation"].(bool)
 	return &condNode{kind: typ, key: key, operator: op, value: m["value"], negation: neg}, ""
 }
@@ -261,7 +264,7 @@ func (n *condNode) match(ctx matchCtx, p *person) bool {
 	var m bool
 	switch n.kind {
 	case "person":
-		m = matchPersonProperty(p.props, n.key, n.operator, n.value)
+		m = propertyTest{key: n.key, op: n.operator, value: n.value}.matches(p.props)
 	case "cohort":
 		id, _ := n.value.(int)
 		if c := ctx.st.cohorts[id]; c != nil && ctx.depth < 16 {
@@ -272,48 +275,4 @@ func (n *condNode) match(ctx matchCtx, p *person) bool {
 		return false
 	}
 	return m != n.negation
-}
-
-// matchPersonProperty implements the operators the emulator supports:
-//   - exact: string-equal; a list value means "any of" (PostHog's exact accepts a list);
-//   - is_not: negation of exact (an unset property matches; UNVERIFIED null handling);
-//   - icontains / not_icontains: case-insensitive substring (any of a list);
-//   - is_set / is_not_set: present and not null.
-//
-// Other operators (regex, gt, lt, dates, ...) never match (not emulated).
-func matchPersonProperty(props map[string]any, key, op string, value any) bool {
-	v, present := props[key]
-	set := present && v != nil
-	values := []any{value}
-	if list, ok := value.([]any); ok {
-		values = list
-	}
-	anyOf := func(f func(have, want string) bool) bool {
-		if !set {
-			return false
-		}
-		for _, w := range values {
-			if w != nil && f(toString(v), toString(w)) {
-				return true
-			}
-		}
-		return false
-	}
-	eq := func(a, b string) bool { return a == b }
-	contains := func(a, b string) bool { return strings.Contains(strings.ToLower(a), strings.ToLower(b)) }
-	switch op {
-	case "exact":
-		return anyOf(eq)
-	case "is_not":
-		return !anyOf(eq)
-	case "icontains":
-		return anyOf(contains)
-	case "not_icontains":
-		return !anyOf(contains)
-	case "is_set":
-		return set
-	case "is_not_set":
-		return !set
-	}
-	return false
 }

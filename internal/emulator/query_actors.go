@@ -1,209 +1,18 @@
 package emulator
 
-// POST /api/projects/:id/query/ (and the environments alias) for ActorsQuery
-// persons of lifecycle, funnel and funnel-correlation sources. Behaviour follows
-// /work/shared/reference/posthog-query-actors.md (cited as Q§N). Answers are
-// always computed synchronously from the ingested events ("blocking").
+// ActorsQuery: parsing, then filtering, ordering, paging and shaping the actors
+// a source yields (docs/dev/posthog-behaviour.md#actors-query-answers).
 
 import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"net/http"
 	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
 )
-
-var queryReadScopes = []string{"query:read"}
-
-// Query throttles of QueryViewSet.get_throttles (Q§1.6). Teams on the "new"
-// limits (the default here, as PostHog Cloud documents) get api_queries_*; legacy
-// teams (Config.LegacyQueryThrottles) get clickhouse_burst + clickhouse_sustained
-// for every kind but HogQLQuery, sharing clickhouse_burst with the persons API.
-var (
-	apiQueryRates = []rate{
-		{"api_queries_burst", 240, time.Minute},
-		{"api_queries_sustained", 2400, time.Hour},
-	}
-	legacyQueryRates = []rate{
-		{"clickhouse_burst", 240, time.Minute},
-		{"clickhouse_sustained", 1200, time.Hour},
-	}
-)
-
-// queryRoutes registers the Query API under one prefix, unless Config.NoQueryAPI
-// (then /query/ is unrouted: 404 "Endpoint not found.", like a PostHog without it).
-func (s *Server) queryRoutes(pre string, handle func(string, http.HandlerFunc)) {
-	if s.cfg.NoQueryAPI {
-		return
-	}
-	handle(pre+"/query/", s.handleQuery)
-	handle(pre+"/query/{kind}/", s.handleQueryKind)
-}
-
-// queryGuard is DRF initial() for QueryViewSet: authentication, query:read for
-// every action (Q§1.5), project access, then the query throttles.
-func (s *Server) queryGuard(w http.ResponseWriter, r *http.Request, methods ...string) bool {
-	key, ok := s.authenticate(w, r)
-	if !ok {
-		return false
-	}
-	if !slices.Contains(methods, r.Method) {
-		errMethodNotAllowed(w, r.Method)
-		return false
-	}
-	if !s.checkScopes(w, key, queryReadScopes) {
-		return false
-	}
-	pid, ok := s.projectID(r)
-	if key.Projects != nil && (!ok || !slices.Contains(key.Projects, pid)) {
-		writeError(w, http.StatusForbidden, "authentication_error", "permission_denied",
-			"API key does not have access to the requested project: ID "+r.PathValue("project_id")+".")
-		return false
-	}
-	if !ok || pid != s.cfg.ProjectID {
-		errNotFound(w)
-		return false
-	}
-	if s.cfg.RateLimit {
-		rates := apiQueryRates
-		if s.cfg.LegacyQueryThrottles {
-			rates = legacyQueryRates
-		}
-		if wait, throttled := s.throttle.check(key.Key, rates); throttled {
-			writeThrottled(w, ceilSeconds(wait))
-			return false
-		}
-	}
-	return true
-}
-
-func (s *Server) handleQuery(w http.ResponseWriter, r *http.Request) {
-	if !s.queryGuard(w, r, http.MethodPost) {
-		return
-	}
-	s.createQuery(w, r, "")
-}
-
-// handleQueryKind serves POST /query/<Kind>/ (create with a kind check),
-// POST /query/upgrade/, and GET/DELETE /query/<id>/ for async queries. The
-// emulator never leaves a query running, so every id is unknown (404, Q§1.4).
-func (s *Server) handleQueryKind(w http.ResponseWriter, r *http.Request) {
-	if !s.queryGuard(w, r, http.MethodPost, http.MethodGet, http.MethodHead, http.MethodDelete) {
-		return
-	}
-	kind := r.PathValue("kind")
-	if r.Method != http.MethodPost {
-		writeError(w, http.StatusNotFound, "invalid_request", "not_found",
-			"Query "+kind+" not found for team "+strconv.Itoa(s.cfg.ProjectID))
-		return
-	}
-	if kind == "upgrade" {
-		// The emulator knows no schema migrations: the query comes back unchanged.
-		body, err := readJSON(r)
-		if err != nil {
-			errParse(w, err)
-			return
-		}
-		m, _ := asObj(body)
-		writeJSON(w, http.StatusOK, jobj{"query": m["query"]})
-		return
-	}
-	s.createQuery(w, r, kind)
-}
-
-var queryRequestKeys = []string{"query", "refresh", "client_query_id", "name", "async", "filters_override",
-	"variables_override", "limit_context"}
-
-var refreshModes = []string{"async", "async_except_on_cache_miss", "blocking", "force_async", "force_blocking",
-	"force_cache", "lazy_async"}
-
-// knownQueryKinds are QuerySchema members the emulator does not run (501); any
-// other kind is a validation failure (400 parse_error). The list is partial.
-var knownQueryKinds = []string{"InsightActorsQuery", "LifecycleQuery", "FunnelsQuery", "FunnelCorrelationQuery",
-	"TrendsQuery", "RetentionQuery", "PathsQuery", "StickinessQuery", "HogQLQuery", "HogQLMetadata",
-	"HogQLAutocomplete", "EventsQuery", "SessionsTimelineQuery", "WebOverviewQuery", "WebStatsTableQuery",
-	"DatabaseSchemaQuery", "ErrorTrackingQuery", "ExperimentQuery", "SessionAttributionExplorerQuery",
-	"RecordingsQuery", "GroupsQuery", "EventTaxonomyQuery", "ActorsPropertyTaxonomyQuery", "TracesQuery",
-	"CalendarHeatmapQuery", "WebVitalsQuery", "RevenueAnalyticsOverviewQuery", "MarketingAnalyticsTableQuery",
-	"DataVisualizationNode", "DataTableNode", "InsightVizNode"}
-
-func (s *Server) createQuery(w http.ResponseWriter, r *http.Request, pathKind string) {
-	raw, err := readJSON(r)
-	if err != nil {
-		errParse(w, err)
-		return
-	}
-	resp, qerr := s.runQueryRequest(raw, pathKind)
-	if qerr != nil {
-		qerr.write(w)
-		return
-	}
-	writeJSON(w, http.StatusOK, resp)
-}
-
-func (s *Server) runQueryRequest(raw any, pathKind string) (jobj, *queryError) {
-	const model = "QueryRequest"
-	body, ok := asObj(raw)
-	if !ok {
-		return nil, qParse(model, "", "Input should be a valid dictionary or instance of QueryRequest [type=model_type]")
-	}
-	for _, k := range sortedKeys(body) {
-		if !slices.Contains(queryRequestKeys, k) {
-			return nil, qParse(model, k, "Extra inputs are not permitted [type=extra_forbidden]")
-		}
-	}
-	q, err := reqObj("", body, "query")
-	if err != nil {
-		return nil, err
-	}
-	switch v := body["refresh"].(type) {
-	case nil, bool:
-	case string:
-		if !slices.Contains(refreshModes, v) {
-			return nil, qParse(model, "refresh", "Input should be 'async', 'async_except_on_cache_miss', 'blocking', 'force_async', 'force_blocking', 'force_cache' or 'lazy_async' [type=enum]")
-		}
-	default:
-		return nil, qParse(model, "refresh", "Input should be a valid string [type=string_type]")
-	}
-	if name, err := optString(model, "", body, "name"); err != nil {
-		return nil, err
-	} else if name != nil && len(*name) > 128 {
-		return nil, qParse(model, "name", "String should have at most 128 characters [type=string_too_long]")
-	}
-	if _, err := optString(model, "", body, "client_query_id"); err != nil {
-		return nil, err
-	}
-	if v := body["filters_override"]; v != nil {
-		return nil, qUnsupported("filters_override")
-	}
-	kind, _ := q["kind"].(string)
-	if kind == "" {
-		return nil, qParse(model, "query", "Unable to extract tag using discriminator 'kind' [type=union_tag_not_found]")
-	}
-	if pathKind != "" && pathKind != kind {
-		return nil, qValidation(`Query kind mismatch: path kind "` + pathKind + `" does not match body kind "` + kind + `".`)
-	}
-	switch {
-	case kind == "ActorsQuery":
-		return s.runActorsQuery(q)
-	case slices.Contains(knownQueryKinds, kind):
-		return nil, qUnsupported("query kind " + kind + " at the top level (wrap actor queries in ActorsQuery)")
-	}
-	return nil, qParse(model, "query", "Input tag '"+kind+"' found using 'kind' does not match any of the expected tags [type=union_tag_invalid]")
-}
-
-func sortedKeys(m jobj) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
 
 // actorsRequest is a parsed ActorsQuery without its source.
 type actorsRequest struct {
@@ -217,7 +26,7 @@ type actorsRequest struct {
 
 const (
 	defaultActorsLimit = 100
-	maxActorsLimit     = 50000 // MAX_SELECT_RETURNED_ROWS, newer copies (Q§3.3)
+	maxActorsLimit     = 50000 // MAX_SELECT_RETURNED_ROWS, newer copies (docs/dev/posthog-behaviour.md#actors-query-answers)
 )
 
 func parseActorsRequest(q jobj) (*actorsRequest, *queryError) {
@@ -280,11 +89,11 @@ func parseActorsRequest(q jobj) (*actorsRequest, *queryError) {
 	if search != nil {
 		a.search = strings.TrimSpace(*search)
 	}
-	p1, err := parsePFilters(model, loc+".properties", q["properties"], "")
+	p1, err := parsePFilters(querySyntax, loc+".properties", q["properties"])
 	if err != nil {
 		return nil, err
 	}
-	p2, err := parsePFilters(model, loc+".fixedProperties", q["fixedProperties"], "")
+	p2, err := parsePFilters(querySyntax, loc+".fixedProperties", q["fixedProperties"])
 	if err != nil {
 		return nil, err
 	}
@@ -310,7 +119,7 @@ func hasEventLeaf(f *pfilter) bool {
 	return false
 }
 
-// runActorsQuery runs an ActorsQuery (Q§2.1, §3).
+// runActorsQuery runs an ActorsQuery (docs/dev/posthog-behaviour.md#actors-query-answers).
 func (s *Server) runActorsQuery(q jobj) (jobj, *queryError) {
 	a, err := parseActorsRequest(q)
 	if err != nil {
@@ -360,47 +169,7 @@ func (s *Server) sourceActors(c teamClock, src jobj) ([]string, *queryError) {
 	return nil, qParse("QueryRequest", loc, "Input tag '"+kind+"' found using 'kind' does not match any of the expected tags: 'InsightActorsQuery', 'FunnelsActorsQuery', 'FunnelCorrelationActorsQuery', 'ExperimentActorsQuery', 'StickinessActorsQuery', 'HogQLQuery' [type=union_tag_invalid]")
 }
 
-// parseInsightActors parses InsightActorsQuery over a LifecycleQuery (Q§2.2).
-func (c teamClock) parseInsightActors(loc string, m jobj) (*lifecycleSpec, *queryError) {
-	const model = "QueryRequest"
-	if err := checkKeys(model, loc, m, "source", "day", "status", "interval", "series", "breakdown",
-		"compare", "includeRecordings"); err != nil {
-		return nil, err
-	}
-	src, err := reqObj(loc, m, "source")
-	if err != nil {
-		return nil, err
-	}
-	kind, _ := src["kind"].(string)
-	switch kind {
-	case "LifecycleQuery":
-	case "TrendsQuery", "RetentionQuery", "PathsQuery", "StickinessQuery", "FunnelsQuery", "WebStatsTableQuery",
-		"WebOverviewQuery":
-		return nil, qUnsupported("InsightActorsQuery over " + kind)
-	default:
-		return nil, qParse(model, loc+".source", "Input tag '"+kind+"' found using 'kind' does not match any of the expected tags [type=union_tag_invalid]")
-	}
-	spec, err := c.parseLifecycleQuery(loc+".source", src)
-	if err != nil {
-		return nil, err
-	}
-	switch d := m["day"].(type) {
-	case nil:
-	case string:
-		spec.day = &d
-	case float64:
-		ds := strconv.FormatFloat(d, 'f', -1, 64)
-		spec.day = &ds
-	default:
-		return nil, qParse(model, loc+".day", "Input should be a valid string [type=string_type]")
-	}
-	if spec.status, err = optString(model, loc, m, "status"); err != nil {
-		return nil, err
-	}
-	return spec, nil
-}
-
-// actorsResponse filters, orders, pages and shapes actors (Q§3). s.mu held.
+// actorsResponse filters, orders, pages and shapes actors (docs/dev/posthog-behaviour.md#actors-query-answers). s.mu held.
 func (s *Server) actorsResponse(c teamClock, a *actorsRequest, actors []string) (jobj, *queryError) {
 	type row struct {
 		id string
@@ -484,7 +253,7 @@ func (s *Server) actorsResponse(c teamClock, a *actorsRequest, actors []string) 
 }
 
 // columnType names the ClickHouse type of a supported select expression. The
-// type strings are illustrative (UNVERIFIED, Q§3.1).
+// type strings are illustrative, UNVERIFIED (docs/dev/posthog-behaviour.md#actors-query-answers).
 func columnType(col string) (string, bool) {
 	switch {
 	case col == "actor" || col == "person":
@@ -505,7 +274,7 @@ func columnType(col string) (string, bool) {
 	return "", false
 }
 
-// actorCell is the PersonStrategy dict of Q§3.2 (newest copy).
+// actorCell is the PersonStrategy dict, newest copy (docs/dev/posthog-behaviour.md#actors-query-answers).
 func actorCell(p *person) jobj {
 	ids := recordDistinctIDs(p)
 	if len(ids) > 101 {
@@ -555,7 +324,7 @@ type orderTerm struct {
 	desc bool
 }
 
-// orderTerms implements the default order of Q§3.3: created_at DESC when
+// orderTerms implements the default order (docs/dev/posthog-behaviour.md#actors-query-answers): created_at DESC when
 // selected, else the first column ASC. orderBy [] means "no ORDER BY"; the
 // emulator then uses uuid order (one of the orders PostHog may return).
 func (a *actorsRequest) orderTerms() ([]orderTerm, *queryError) {
@@ -582,7 +351,7 @@ func (a *actorsRequest) orderTerms() ([]orderTerm, *queryError) {
 			}
 		}
 		if t.expr == "person" || t.expr == "actor" {
-			t.expr = "properties.email" // first display-name property (Q§3.3)
+			t.expr = "properties.email" // first display-name property (docs/dev/posthog-behaviour.md#actors-query-answers)
 		}
 		if _, ok := columnType(t.expr); !ok {
 			return nil, qValidation("Unable to resolve field: " + t.expr)
