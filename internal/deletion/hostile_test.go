@@ -32,7 +32,7 @@ func TestApply_KeepPersonWithNothingQueuedRecordsNothing(t *testing.T) {
 
 func TestApply_VerificationThatContradictsTheLookupIsAnError(t *testing.T) {
 	api := threePersons()
-	api.queuedPolls = 1000 // the persons stay...
+	api.queuedPolls = 1000    // the persons stay...
 	api.uuidLookupsLie = true // ...but the verification by UUID says they are gone
 	applied := testRunner(api).Apply(t.Context(), Request{ProjectID: 7, IDs: []string{"alice", "bob"}}, Prior{Creating: true}, false)
 	if applied.Failure == nil || !strings.Contains(applied.Failure.Detail, "contradict each other") {
