@@ -56,11 +56,9 @@ func ReadIDFile(path string, byUUID bool) ([]string, IDFileProblems) {
 			"directory Terraform runs in; use \"${path.module}/<file>\" for a file next to the configuration.", err))
 		return nil, problems
 	}
-	ids, problems := ParseIDFile(data, byUUID)
-	if len(ids) == 0 && len(problems.Errors) == 0 {
-		problems.Errors = append(problems.Errors, fmt.Sprintf("The id file %s lists no ids; it needs at least one id, one per line.", path))
-	}
-	return ids, problems
+	// An empty file is an empty request: it deletes nothing, and the plan
+	// says so, so that a generated file may be empty for a while.
+	return ParseIDFile(data, byUUID)
 }
 
 // parseIDFile is ReadIDFile on the file's content.

@@ -30,6 +30,8 @@ type Prior struct {
 	Creating bool
 	IDs      []string // the ids of the request in state (list form)
 	Record   Record
+	// History holds the ids that matched in earlier applies (file form).
+	History IDHistory
 }
 
 // Applied is the result of one apply: the record to keep, the messages to
@@ -45,13 +47,19 @@ type Applied struct {
 	Failure  *Message
 	// Err is the run's error, for the evidence record.
 	Err error
+	// History is the prior history plus the ids this apply matched.
+	History IDHistory
+	// NothingHappened is true when the run failed before PostHog could have
+	// deleted anything: no bulk_delete call was sent, or PostHog refused
+	// every call. A failed create then leaves no record to keep.
+	NothingHappened bool
 }
 
 // Apply runs the request and works out what state records of it. wait
 // makes it wait for PostHog's event-deletion job after the deletion.
 func (r Runner) Apply(ctx context.Context, req Request, prior Prior, wait bool) Applied {
 	outcome, runErr := r.Run(ctx, req)
-	result := Applied{Outcome: outcome, Err: runErr, Finished: r.Now()}
+	result := Applied{Outcome: outcome, Err: runErr, Finished: r.Now(), History: prior.History.With(req, outcome.Matched)}
 	rec := r.recordDeletions(req, prior, outcome)
 
 	switch {
@@ -73,7 +81,8 @@ func (r Runner) Apply(ctx context.Context, req Request, prior Prior, wait bool) 
 	}
 	if runErr != nil {
 		r.recordRemainingAfterFailure(ctx, req, &rec)
-		result.Failure = failureMessage(req, prior.Creating, runErr, len(outcome.Deleted), rec.DeletedCount)
+		result.Failure = failureMessage(req, prior.Creating, runErr, outcome, rec.DeletedCount)
+		result.NothingHappened = !outcome.MayHaveDeleted && len(outcome.Deleted) == 0
 		result.Record = rec
 		return result
 	}
@@ -82,7 +91,7 @@ func (r Runner) Apply(ctx context.Context, req Request, prior Prior, wait bool) 
 			"ids_requested": len(req.IDs), "persons_deleted": len(outcome.Deleted), "ids_unmatched": rec.UnmatchedCount,
 		})
 	}
-	if w := unmatchedWarning(req, rec.UnmatchedCount, !prior.Creating); w != nil {
+	if w := unmatchedWarning(req, rec.UnmatchedCount); w != nil {
 		result.Warnings = append(result.Warnings, *w)
 	}
 	result.Record = rec
@@ -92,7 +101,9 @@ func (r Runner) Apply(ctx context.Context, req Request, prior Prior, wait bool) 
 // recordDeletions adds what the run deleted to the prior record.
 func (r Runner) recordDeletions(req Request, prior Prior, outcome Outcome) Record {
 	rec := prior.Record
-	if len(outcome.Deleted) > 0 || prior.Record.DeletedAt == "" {
+	if len(outcome.Deleted) > 0 {
+		// deleted_at says when persons were last deleted; an apply that
+		// deleted nobody leaves it as it was (null before any deletion).
 		rec.DeletedAt = r.Now().UTC().Format(time.RFC3339)
 	}
 	if req.File {
@@ -105,7 +116,9 @@ func (r Runner) recordDeletions(req Request, prior Prior, outcome Outcome) Recor
 			rec.DeletedCount = prior.Record.DeletedCount + int64(len(outcome.Deleted))
 			rec.DeletedDigest = ChainDigest(prior.Record.DeletedDigest, outcome.Deleted)
 		}
-		rec.UnmatchedCount = int64(len(Lookup{Matched: outcome.Matched}.UnmatchedIDs(req.IDs)))
+		// Ids whose persons an earlier apply deleted match nobody now;
+		// they are not counted as matching nobody.
+		rec.UnmatchedCount = int64(prior.History.NeverMatched(req, Lookup{Matched: outcome.Matched}))
 		rec.RemainingCount = 0
 		if req.KeepPerson {
 			rec.RemainingCount = rec.DeletedCount
@@ -145,17 +158,23 @@ func (r Runner) recordRemainingAfterFailure(ctx context.Context, req Request, re
 }
 
 // failureMessage explains a run that did not finish. A failed create is
-// tainted in both forms, so both say how to keep its record.
-func failureMessage(req Request, creating bool, runErr error, deletedNow int, deletedTotal int64) *Message {
+// tainted in both forms, so both say how to keep its record; a create that
+// could not have deleted anything leaves no record, and says so.
+func failureMessage(req Request, creating bool, runErr error, outcome Outcome, deletedTotal int64) *Message {
 	summary := "Person deletion did not finish"
 	if IsContextEnd(runErr) {
 		summary = "Person deletion was interrupted"
+	}
+	if creating && !outcome.MayHaveDeleted && len(outcome.Deleted) == 0 {
+		return &Message{Summary: summary, Detail: fmt.Sprintf("%s.\n\nNothing was deleted: PostHog was not asked to delete "+
+			"anyone, or refused. Terraform keeps no record of this resource, so there is nothing to untaint; once the "+
+			"cause is fixed, the next plan shows the deletion again.", runErr)}
 	}
 	detail := fmt.Sprintf("%s.\n\nState records only the %d persons confirmed deleted. "+
 		"Apply again to finish the request; persons already deleted are not touched again.", runErr, deletedTotal)
 	if req.File {
 		detail = fmt.Sprintf("%s.\n\nState records only the %d persons confirmed deleted by this apply. "+
-			"Apply again to finish the request; persons already deleted are not touched again.", runErr, deletedNow)
+			"Apply again to finish the request; persons already deleted are not touched again.", runErr, len(outcome.Deleted))
 	}
 	if creating {
 		detail += "\n\nTerraform marks this new resource as tainted, so the next apply would replace it with a record " +
@@ -168,17 +187,14 @@ func failureMessage(req Request, creating bool, runErr error, deletedNow int, de
 // unmatchedWarning ends an apply with a summary of the requested ids that
 // matched no person. It gives counts only: diagnostics are logged at WARN
 // level, where distinct ids (often emails) must not appear.
-func unmatchedWarning(req Request, unmatched int64, laterApply bool) *Message {
+func unmatchedWarning(req Request, unmatched int64) *Message {
 	if unmatched == 0 {
 		return nil
 	}
 	where := "They are listed in this resource's `unmatched_ids` attribute (`terraform state show`). "
 	if req.File {
-		where = "The bulk form keeps only their number (`unmatched_id_count`); look the file's ids up with the " +
+		where = "The file form keeps only their number (`unmatched_id_count`); look the file's ids up with the " +
 			"`posthog_persons` data source to list them. "
-		if laterApply {
-			where += "After an earlier apply this number includes the ids whose persons that apply deleted. "
-		}
 	}
 	return &Message{Summary: "Requested ids matched no person",
 		Detail: fmt.Sprintf("%d of the %d requested %s matched no person in project %d, so nothing was deleted for them. %s"+

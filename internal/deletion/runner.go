@@ -112,6 +112,10 @@ type Outcome struct {
 	// NotQueued counts the persons of a keep_person request for which
 	// PostHog queued nothing.
 	NotQueued int
+	// MayHaveDeleted is true once a bulk_delete call was sent whose answer
+	// was not a plain refusal: PostHog may have acted on it, even if the
+	// answer never arrived.
+	MayHaveDeleted bool
 }
 
 // Run deletes every person the request resolves to, verifies they are gone,
@@ -183,6 +187,7 @@ func (r Runner) deleteChunk(ctx context.Context, req Request, chunk []string, ou
 			DeleteRecordings: req.DeleteRecordings,
 			KeepPerson:       req.KeepPerson,
 		})
+		outcome.MayHaveDeleted = outcome.MayHaveDeleted || !refused(err)
 		if err != nil {
 			return err
 		}
@@ -363,6 +368,13 @@ func sleep(ctx context.Context, d time.Duration) error {
 	case <-timer.C:
 		return nil
 	}
+}
+
+// refused reports whether PostHog answered a call with a client error
+// (4xx, throttling included): it did not act on it.
+func refused(err error) bool {
+	var apiErr *posthog.APIError
+	return errors.As(err, &apiErr) && apiErr.StatusCode >= 400 && apiErr.StatusCode < 500
 }
 
 // IsContextEnd reports whether err comes from cancellation or a timeout.

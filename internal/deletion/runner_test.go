@@ -98,14 +98,25 @@ func TestApply_FileFormKeepsCountsAndAChainedDigest(t *testing.T) {
 	}
 
 	api.persons["u4"] = []string{"bob"}
-	second := r.Apply(t.Context(), req, Prior{Record: rec}, false)
+	second := r.Apply(t.Context(), req, Prior{Record: rec, History: first.History}, false)
 	if second.Record.DeletedCount != 3 || second.Record.DeletedDigest != sha(rec.DeletedDigest+"\nu4") {
 		t.Errorf("second apply: %+v", second.Record)
 	}
-	// alice is gone since the first apply and ghost never matched: the
-	// file form, which keeps no ids, counts both (its documented meaning).
-	if second.Record.UnmatchedCount != 2 {
-		t.Errorf("unmatched count %d, want 2", second.Record.UnmatchedCount)
+	// alice is gone since the first apply, ghost never matched: only ghost
+	// counts as matching nobody. Without the history, alice would too.
+	if second.Record.UnmatchedCount != 1 || second.History.Len() != 2 {
+		t.Errorf("unmatched count %d (history of %d ids), want 1", second.Record.UnmatchedCount, second.History.Len())
+	}
+	if forgetful := r.Apply(t.Context(), req, Prior{Record: second.Record}, false); forgetful.Record.UnmatchedCount != 3 {
+		t.Errorf("without history: unmatched count %d, want 3 (alice, bob, ghost)", forgetful.Record.UnmatchedCount)
+	}
+
+	// Appending ids reports only the new ones that match nobody.
+	appended := req
+	appended.IDs = append(append([]string(nil), req.IDs...), "carol", "ghost2")
+	grown := r.Apply(t.Context(), appended, Prior{Record: second.Record, History: ParseIDHistory(second.History.Encode())}, false)
+	if grown.Record.UnmatchedCount != 2 || !slices.Contains(api.bulkCalls[len(api.bulkCalls)-1], "u3") {
+		t.Errorf("after appending carol and ghost2: unmatched %d, want 2 (ghost, ghost2)", grown.Record.UnmatchedCount)
 	}
 
 	// An apply that deletes nobody keeps the digest and the events status.

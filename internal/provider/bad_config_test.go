@@ -36,7 +36,6 @@ func TestBadConfiguration(t *testing.T) {
 	}
 	dupFile := file("dup.txt", "alice\nbob\nalice\n")
 	blankFile := file("blank.txt", "alice\n   \nbob\n")
-	emptyFile := file("empty.txt", "\n\n")
 	badUUIDFile := file("uuids.txt", "0190b2a4-5c1e-7d2f-8a3b-4c5d6e7f8a9b\nnot-a-uuid\n")
 	missingFile := filepath.Join(dir, "does-not-exist.txt")
 
@@ -74,7 +73,6 @@ resource "posthog_person_deletion" "test" {
 		{"resource: empty uuid", deletion(`uuids = [""]`), `Invalid person UUID`},
 		{"resource: empty distinct id", deletion(`distinct_ids = [""]`), `Empty distinct id.*remove the empty entry`},
 		{"resource: blank distinct id", deletion(`distinct_ids = ["alice", " "]`), `Empty distinct id`},
-		{"resource: empty list", deletion(`distinct_ids = []`), `distinct_ids.*at least 1`},
 		{"resource: duplicate distinct ids", deletion(`distinct_ids = ["alice", "alice"]`), `Duplicate id.*"alice" is listed twice \(entries 0 and 1\); remove one of them`},
 		{"resource: duplicate uuids by case", deletion(fmt.Sprintf(`uuids = [%q, %q]`, uuid, strings.ToUpper(uuid))), `Duplicate id.*remove one of them`},
 		{"resource: both lists", deletion(fmt.Sprintf("distinct_ids = [\"alice\"]\nuuids = [%q]", uuid)), `Invalid Attribute Combination.*distinct_ids.*uuids`},
@@ -102,7 +100,6 @@ resource "posthog_person_deletion" "test" {
 		{"file: missing", deletion(fmt.Sprintf("distinct_ids_file = %q", missingFile)), `Invalid id file.*Cannot read the id file.*Paths are relative to the directory Terraform runs in`},
 		{"file: duplicate line", deletion(fmt.Sprintf("distinct_ids_file = %q", dupFile)), `Invalid id file.*1 lines repeat an earlier distinct id: line 3 \(same as line 1\). Remove the repeats`},
 		{"file: whitespace-only line", deletion(fmt.Sprintf("distinct_ids_file = %q", blankFile)), `Invalid id file.*hold only whitespace.*line 2. Remove them`},
-		{"file: no ids", deletion(fmt.Sprintf("distinct_ids_file = %q", emptyFile)), `Invalid id file.*lists no ids; it needs at least one id, one per line`},
 		{"file: bad uuid line", deletion(fmt.Sprintf("uuids_file = %q", badUUIDFile)), `Invalid id file.*not person UUIDs in the 36-character form.*line 2 \("not-a-uuid"\)`},
 		// posthog_persons
 		{"persons: both lists", data("posthog_persons", fmt.Sprintf("distinct_ids = [\"alice\"]\nuuids = [%q]", uuid)), `Invalid Attribute Combination`},

@@ -265,7 +265,6 @@ func TestAccPersonDeletion_BulkFileValidation(t *testing.T) {
 			`(?s)Invalid id file.*1 lines repeat an earlier distinct id: line 3 \(same as line 1\)`},
 		{"whitespace line", fmt.Sprintf(`distinct_ids_file = %q`, write("blank.txt", "a\n \t\nb\n")),
 			`(?s)Invalid id file.*only whitespace.*line 2`},
-		{"empty file", fmt.Sprintf(`distinct_ids_file = %q`, write("empty.txt", "\n\n")), `(?s)Invalid id file.*lists no ids`},
 		{"missing file", fmt.Sprintf(`distinct_ids_file = %q`, filepath.Join(dir, "nope.txt")), `(?s)Cannot read the id file`},
 		{"invalid uuid", fmt.Sprintf(`uuids_file = %q`, write("u.txt", "0190b2a4-5c1e-7d2f-8a3b-4c5d6e7f8a9b\nalice\n")),
 			`(?s)not person UUIDs.*line 2 \("alice"\)`},

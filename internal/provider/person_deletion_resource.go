@@ -141,11 +141,10 @@ func (r *personDeletionResource) ModifyPlan(ctx context.Context, req resource.Mo
 		}
 	}
 	if plan.ProjectID.IsUnknown() {
-		// Not configured here: the provider's project applies, if it has one.
 		var configured types.String
 		resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("project_id"), &configured)...)
 		if configured.IsNull() {
-			plan.ProjectID = types.StringNull()
+			plan.ProjectID = r.providerProject()
 		}
 	}
 
@@ -159,6 +158,9 @@ func (r *personDeletionResource) ModifyPlan(ctx context.Context, req resource.Mo
 		warnAboutFewerIDs(plan, state, &resp.Diagnostics)
 	}
 
+	if !creating {
+		warnAboutReplacement(plan, state, &resp.Diagnostics)
+	}
 	switch deletion.Decide(current(state, creating), desired(plan, request)) {
 	case deletion.RefreshEvents:
 		plan.EventsDeletionStatus = types.StringUnknown()
@@ -168,8 +170,13 @@ func (r *personDeletionResource) ModifyPlan(ctx context.Context, req resource.Mo
 		plan.Evidence = types.StringUnknown()
 	case deletion.Delete:
 		markApplyResultsUnknown(&plan)
-		if !r.planPreview(ctx, &plan, state, request, creating, &resp.Diagnostics) {
+		history := r.priorHistory(ctx, req.Private, state, creating, &resp.Diagnostics)
+		found, ok := r.planPreview(ctx, &plan, state, request, history, creating, &resp.Diagnostics)
+		if !ok {
 			return
+		}
+		if found != nil {
+			warnAboutDeletion(plan, request.Request, *found, !creating && !boolValue(state.KeepPerson) && remainingInState(state) > 0, &resp.Diagnostics)
 		}
 	}
 	fillSummaries(&plan)
@@ -180,13 +187,14 @@ func (r *personDeletionResource) ModifyPlan(ctx context.Context, req resource.Mo
 // apply will delete. Terraform plans again during apply, in a new provider
 // process, and stops the apply ("inconsistent final plan") when this
 // preview has changed: a reviewed plan that no longer matches PostHog
-// deletes nothing. It reports false when the plan cannot be made.
+// deletes nothing. It returns what the ids resolve to (nil while they are
+// not known), and false when the plan cannot be made.
 func (r *personDeletionResource) planPreview(ctx context.Context, plan *personDeletionModel, state personDeletionModel,
-	request decodedRequest, creating bool, diags *diag.Diagnostics) bool {
+	request decodedRequest, history deletion.IDHistory, creating bool, diags *diag.Diagnostics) (*deletion.Lookup, bool) {
 	if !request.ready || r.data == nil {
 		// Ids or provider settings come from other resources.
 		markPreviewUnknown(plan)
-		return true
+		return nil, true
 	}
 	plan.ProjectID = types.StringValue(fmt.Sprint(request.ProjectID))
 	if creating {
@@ -195,11 +203,11 @@ func (r *personDeletionResource) planPreview(ctx context.Context, plan *personDe
 	found, err := r.runner().Resolve(ctx, request.Request)
 	if err != nil {
 		diags.AddError("Unable to preview the person deletion", err.Error())
-		return false
+		return nil, false
 	}
 	plan.PreviewPersonCount = types.Int64Value(int64(len(found.PersonUUIDs)))
 	if request.File {
-		plan.PreviewUnmatchedIDCount = types.Int64Value(int64(len(found.UnmatchedIDs(request.IDs))))
+		plan.PreviewUnmatchedIDCount = types.Int64Value(int64(history.NeverMatched(request.Request, found)))
 	} else {
 		plan.PreviewPersonUUIDs = stringListValue(found.PersonUUIDs)
 		plan.PreviewUnmatchedIDs = stringListValue(deletion.UnmatchedAfter(request.IDs,
@@ -208,7 +216,7 @@ func (r *personDeletionResource) planPreview(ctx context.Context, plan *personDe
 	tflog.Info(ctx, "planned person deletion", map[string]any{
 		"persons_matched": len(found.PersonUUIDs), "ids_requested": len(request.IDs),
 	})
-	return true
+	return &found, true
 }
 
 func (r *personDeletionResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
@@ -232,7 +240,14 @@ func (r *personDeletionResource) Create(ctx context.Context, req resource.Create
 	}
 	plan.ID = types.StringValue(request.ResourceID())
 	plan.ProjectID = types.StringValue(fmt.Sprint(request.ProjectID))
-	r.apply(ctx, request, &plan, deletion.Prior{Creating: true}, "", &resp.Diagnostics)
+	applied := r.apply(ctx, request, &plan, deletion.Prior{Creating: true}, "", &resp.Diagnostics)
+	if applied.NothingHappened {
+		// Nothing could have been deleted: no record, nothing to untaint.
+		return
+	}
+	if request.File {
+		resp.Diagnostics.Append(resp.Private.SetKey(ctx, privateMatchedIDs, applied.History.Encode())...)
+	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
 
@@ -309,8 +324,15 @@ func (r *personDeletionResource) Update(ctx context.Context, req resource.Update
 	}
 	action := deletion.Decide(current(state, false), desired(plan, decoded))
 	if action == deletion.Delete {
-		prior := deletion.Prior{IDs: append(stringList(state.DistinctIDs), stringList(state.UUIDs)...), Record: recordOf(state)}
-		r.apply(ctx, request, &plan, prior, state.Evidence.ValueString(), &resp.Diagnostics)
+		prior := deletion.Prior{
+			IDs:     append(stringList(state.DistinctIDs), stringList(state.UUIDs)...),
+			Record:  recordOf(state),
+			History: r.priorHistory(ctx, req.Private, state, false, &resp.Diagnostics),
+		}
+		applied := r.apply(ctx, request, &plan, prior, state.Evidence.ValueString(), &resp.Diagnostics)
+		if request.File {
+			resp.Diagnostics.Append(resp.Private.SetKey(ctx, privateMatchedIDs, applied.History.Encode())...)
+		}
 		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 		return
 	}
@@ -335,7 +357,7 @@ func (r *personDeletionResource) Update(ctx context.Context, req resource.Update
 // apply runs the deletion and records in model exactly what happened, also
 // when it fails part way: state never claims more than PostHog did.
 func (r *personDeletionResource) apply(ctx context.Context, request deletion.Request, model *personDeletionModel,
-	prior deletion.Prior, priorEvidence string, diags *diag.Diagnostics) {
+	prior deletion.Prior, priorEvidence string, diags *diag.Diagnostics) deletion.Applied {
 	runner := r.runner()
 	started := runner.Now()
 	applied := runner.Apply(ctx, request, prior, boolValue(model.WaitForEventsDeletion))
@@ -347,6 +369,7 @@ func (r *personDeletionResource) apply(ctx context.Context, request deletion.Req
 	if applied.Failure != nil {
 		diags.AddError(applied.Failure.Summary, applied.Failure.Detail)
 	}
+	return applied
 }
 
 // Delete makes no API call: a PostHog deletion cannot be undone.
@@ -373,16 +396,65 @@ func (r *personDeletionResource) ImportState(ctx context.Context, req resource.I
 		return
 	}
 	model := importedModel(parsed)
-	if parsed.ByUUID && r.data != nil {
-		// A requested person that no longer exists was deleted; that much PostHog can tell.
+	if r.data != nil {
 		found, err := r.runner().Resolve(ctx, parsed)
 		if err != nil {
 			resp.Diagnostics.AddError("Unable to import the person deletion", err.Error())
 			return
 		}
-		model.DeletedPersonUUIDs = stringListValue(deletion.GoneUUIDs(parsed, found))
+		if parsed.ByUUID {
+			// A requested person that no longer exists was deleted; that much PostHog can tell.
+			model.DeletedPersonUUIDs = stringListValue(deletion.GoneUUIDs(parsed, found))
+		}
+		warnAboutImportedIDs(parsed, found, &resp.Diagnostics)
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &model)...)
+}
+
+// privateMatchedIDs is the private-state key of the file form's
+// deletion.IDHistory.
+const privateMatchedIDs = "matched_ids"
+
+// privateState is the part of the framework's private state a resource
+// request carries.
+type privateState interface {
+	GetKey(ctx context.Context, key string) ([]byte, diag.Diagnostics)
+}
+
+// priorHistory is the file form's record of ids that matched in earlier
+// applies. After a switch from the list form it starts from the ids the
+// list form saw match.
+func (r *personDeletionResource) priorHistory(ctx context.Context, private privateState, state personDeletionModel, creating bool,
+	diags *diag.Diagnostics) deletion.IDHistory {
+	if creating {
+		return deletion.IDHistory{}
+	}
+	if !state.isFile() {
+		request := deletion.Request{ByUUID: state.byUUID()}
+		matched := map[string]struct{}{}
+		for _, id := range deletion.RemovedIDs(append(stringList(state.DistinctIDs), stringList(state.UUIDs)...), stringList(state.UnmatchedIDs)) {
+			matched[id] = struct{}{}
+		}
+		return deletion.IDHistory{}.With(request, matched)
+	}
+	data, getDiags := private.GetKey(ctx, privateMatchedIDs)
+	diags.Append(getDiags...)
+	return deletion.ParseIDHistory(data)
+}
+
+// providerProject is project_id when the resource does not set it: the
+// provider's project, null when the provider has none (the request then
+// reports it), unknown while the provider's configuration is not known.
+// It does not depend on the ids, so ids known only at apply time do not
+// change it between plan and apply.
+func (r *personDeletionResource) providerProject() types.String {
+	switch {
+	case r.data == nil:
+		return types.StringUnknown()
+	case r.data.projectID != 0:
+		return types.StringValue(fmt.Sprint(r.data.projectID))
+	}
+	return types.StringNull()
 }
 
 func (r *personDeletionResource) runner() deletion.Runner {

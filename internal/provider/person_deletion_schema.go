@@ -45,11 +45,10 @@ func personDeletionSchema(ctx context.Context) schema.Schema {
 				MarkdownDescription: "The distinct ids whose persons are deleted (for example user ids or emails that your product sends to PostHog). " +
 					"Every person that one of them resolves to is deleted, with all of that person's distinct ids. " +
 					"Exactly one of `distinct_ids`, `uuids`, `distinct_ids_file` and `uuids_file` must be set. Adding ids deletes their persons in place; " +
-					"removing ids makes no API call. For more than a few hundred ids use `distinct_ids_file`.",
+					"removing ids makes no API call. An empty list deletes nothing (the plan warns). For more than a few hundred ids use `distinct_ids_file`.",
 				ElementType: types.StringType,
 				Optional:    true,
 				Validators: []validator.List{
-					listvalidator.SizeAtLeast(1),
 					listvalidator.ValueStringsAre(distinctIDValidator{}),
 					uniqueIDsValidator{},
 				},
@@ -60,7 +59,6 @@ func personDeletionSchema(ctx context.Context) schema.Schema {
 				ElementType: types.StringType,
 				Optional:    true,
 				Validators: []validator.List{
-					listvalidator.SizeAtLeast(1),
 					listvalidator.ValueStringsAre(personUUIDValidator{}),
 					uniqueIDsValidator{foldCase: true},
 				},
@@ -142,8 +140,9 @@ func personDeletionSchema(ctx context.Context) schema.Schema {
 			},
 			"preview_unmatched_id_count": schema.Int64Attribute{
 				MarkdownDescription: "How many requested ids matched no person when the plan was made: the length of `preview_unmatched_ids`. " +
-					"In the bulk form, where no history of ids is kept, it counts every requested id that matches no person at plan time, " +
-					"including ids whose persons an earlier apply deleted.",
+					"In the file form it counts the requested ids that match no person at plan time and did not match in an earlier " +
+					"apply either: ids whose persons an earlier apply deleted are not counted (the provider remembers them as hashes " +
+					"in the resource's private state, never as ids).",
 				Computed: true,
 			},
 			"deleted_person_count": schema.Int64Attribute{
@@ -169,8 +168,9 @@ func personDeletionSchema(ctx context.Context) schema.Schema {
 				Computed:            true,
 			},
 			"unmatched_id_count": schema.Int64Attribute{
-				MarkdownDescription: "How many requested ids matched no person: the length of `unmatched_ids`. In the bulk form, the requested " +
-					"ids that matched no person during the last apply (after an update, this includes ids whose persons an earlier apply deleted).",
+				MarkdownDescription: "How many requested ids matched no person: the length of `unmatched_ids`. In the file form, the requested " +
+					"ids that matched no person during the last apply nor in an earlier one, so appending ids to an applied file reports " +
+					"only new ids that match nobody.",
 				Computed: true,
 			},
 			"remaining_person_uuids": schema.ListAttribute{
@@ -187,7 +187,7 @@ func personDeletionSchema(ctx context.Context) schema.Schema {
 				Computed: true,
 			},
 			"deleted_at": schema.StringAttribute{
-				MarkdownDescription: "When the last apply that deleted persons finished (RFC 3339).",
+				MarkdownDescription: "When the last apply that deleted persons finished (RFC 3339); null until an apply has deleted someone.",
 				Computed:            true,
 			},
 			"events_deletion_status": schema.StringAttribute{

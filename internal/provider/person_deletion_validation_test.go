@@ -21,7 +21,6 @@ func TestAccPersonDeletion_PlanTimeValidation(t *testing.T) {
   distinct_ids = ["alice"]
   uuids        = [%q]`, uuid), `(?s)Invalid Attribute Combination.*distinct_ids.*uuids`},
 		{"neither list", `delete_events = true`, `(?s)Exactly one of these attributes must be configured:\s+\[distinct_ids,uuids,distinct_ids_file,uuids_file\]`},
-		{"empty list", `distinct_ids = []`, `(?s)distinct_ids.*at least 1`},
 		{"empty id", `distinct_ids = ["alice", ""]`, `Empty distinct id`},
 		{"blank id", `distinct_ids = ["  "]`, `Empty distinct id`},
 		{"duplicate ids", `distinct_ids = ["alice", "bob", "alice"]`, `(?s)Duplicate id.*"alice" is listed twice`},
