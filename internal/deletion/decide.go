@@ -32,6 +32,10 @@ type Desired struct {
 	Known         bool
 	WaitForEvents bool
 	Reason        *string
+	// ResolvedNow, when set, is how many persons the ids resolve to now; it
+	// stands in for Current.RemainingPersons where no refresh could look
+	// (write-only ids live in the configuration only).
+	ResolvedNow *int64
 }
 
 // Current is what state holds of the request, before the plan.
@@ -54,11 +58,15 @@ func Decide(current *Current, desired Desired) Action {
 	if current == nil || !desired.Known || requestChanged(*current, desired.Request) {
 		return Delete
 	}
-	if !current.Request.KeepPerson && current.RemainingPersons > 0 {
+	remaining := current.RemainingPersons
+	if desired.ResolvedNow != nil {
+		remaining = *desired.ResolvedNow
+	}
+	if !current.Request.KeepPerson && remaining > 0 {
 		// A deleted user has come back.
 		return Delete
 	}
-	if desired.WaitForEvents && !current.WaitForEvents && !desired.Request.File && current.EventsStatus == EventsPending {
+	if desired.WaitForEvents && !current.WaitForEvents && !desired.Request.Compact() && current.EventsStatus == EventsPending {
 		return RefreshEvents
 	}
 	if !sameReason(current.Reason, desired.Reason) {
@@ -78,7 +86,7 @@ func requestChanged(current Current, desired Request) bool {
 	if was.ByUUID != desired.ByUUID {
 		return true
 	}
-	if was.File || desired.File {
+	if was.Compact() || desired.Compact() {
 		// The file form compares what is requested, not how it is written.
 		return current.Digest != desired.Digest()
 	}

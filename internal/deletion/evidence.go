@@ -164,7 +164,7 @@ func NewApplyEntry(subject Subject, started time.Time, applied Applied) ApplyEnt
 		text := applied.Err.Error()
 		entry.Error = &text
 	}
-	if subject.Request.File {
+	if subject.Request.Compact() {
 		digest := DigestOf(lowerAll(applied.Outcome.Deleted))
 		entry.DeletedPersonUUIDsDigest = &digest
 	} else {
@@ -197,7 +197,7 @@ func Evidence(prior string, entry *ApplyEntry, subject Subject, rec Record) stri
 	record.DeletedPersonCount = rec.DeletedCount
 	record.UnmatchedIDCount = rec.UnmatchedCount
 	record.DeletedPersonUUIDs, record.UnmatchedIDs = nil, nil
-	if !req.File {
+	if !req.Compact() {
 		record.DeletedPersonUUIDs = nonNil(rec.DeletedUUIDs)
 		record.UnmatchedIDs = nonNil(rec.UnmatchedIDs)
 		record.UnmatchedIDCount = int64(len(record.UnmatchedIDs))

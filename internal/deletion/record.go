@@ -63,12 +63,12 @@ func (r Runner) Apply(ctx context.Context, req Request, prior Prior, wait bool) 
 	rec := r.recordDeletions(req, prior, outcome)
 
 	switch {
-	case req.File && len(outcome.Deleted) == 0 && prior.Record.Events.Status != "" &&
+	case req.Compact() && len(outcome.Deleted) == 0 && prior.Record.Events.Status != "" &&
 		req.DeleteEvents == (prior.Record.Events.Status != EventsNotRequested):
 		// Nothing new was queued: the earlier status stands. The file form
 		// keeps no list of earlier persons to ask about.
 		rec.Events = prior.Record.Events
-	case req.File:
+	case req.Compact():
 		rec.Events, result.Warnings = r.EventsAfterApply(ctx, req, outcome.Deleted, runErr == nil, wait)
 	default:
 		rec.Events, result.Warnings = r.EventsAfterApply(ctx, req, rec.DeletedUUIDs, runErr == nil, wait)
@@ -86,7 +86,7 @@ func (r Runner) Apply(ctx context.Context, req Request, prior Prior, wait bool) 
 		result.Record = rec
 		return result
 	}
-	if req.File {
+	if req.Compact() {
 		tflog.Info(ctx, "bulk person deletion finished", map[string]any{
 			"ids_requested": len(req.IDs), "persons_deleted": len(outcome.Deleted), "ids_unmatched": rec.UnmatchedCount,
 		})
@@ -106,7 +106,7 @@ func (r Runner) recordDeletions(req Request, prior Prior, outcome Outcome) Recor
 		// deleted nobody leaves it as it was (null before any deletion).
 		rec.DeletedAt = r.Now().UTC().Format(time.RFC3339)
 	}
-	if req.File {
+	if req.Compact() {
 		rec.DeletedUUIDs, rec.UnmatchedIDs, rec.RemainingUUIDs = nil, nil, nil
 		if req.KeepPerson {
 			// The persons stay, so every apply queues all of them again.
@@ -152,7 +152,7 @@ func (r Runner) recordRemainingAfterFailure(ctx context.Context, req Request, re
 		return
 	}
 	rec.RemainingCount = int64(len(found.PersonUUIDs))
-	if !req.File {
+	if !req.Compact() {
 		rec.RemainingUUIDs = found.PersonUUIDs
 	}
 }
@@ -172,7 +172,7 @@ func failureMessage(req Request, creating bool, runErr error, outcome Outcome, d
 	}
 	detail := fmt.Sprintf("%s.\n\nState records only the %d persons confirmed deleted. "+
 		"Apply again to finish the request; persons already deleted are not touched again.", runErr, deletedTotal)
-	if req.File {
+	if req.Compact() {
 		detail = fmt.Sprintf("%s.\n\nState records only the %d persons confirmed deleted by this apply. "+
 			"Apply again to finish the request; persons already deleted are not touched again.", runErr, len(outcome.Deleted))
 	}
@@ -192,8 +192,8 @@ func unmatchedWarning(req Request, unmatched int64) *Message {
 		return nil
 	}
 	where := "They are listed in this resource's `unmatched_ids` attribute (`terraform state show`). "
-	if req.File {
-		where = "The file form keeps only their number (`unmatched_id_count`); look the file's ids up with the " +
+	if req.Compact() {
+		where = "This form keeps only their number (`unmatched_id_count`); look the ids up with the " +
 			"`posthog_persons` data source to list them. "
 	}
 	return &Message{Summary: "Requested ids matched no person",
@@ -215,7 +215,7 @@ func (r Runner) Refresh(ctx context.Context, req Request, rec Record) (Record, e
 	if len(found.PersonUUIDs) > 0 && !req.KeepPerson {
 		tflog.Info(ctx, "persons exist again for the requested ids", map[string]any{"persons": len(found.PersonUUIDs)})
 	}
-	if req.File {
+	if req.Compact() {
 		return rec, nil
 	}
 	rec.RemainingUUIDs = nonNil(found.PersonUUIDs)

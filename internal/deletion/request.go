@@ -25,9 +25,11 @@ var CanonicalUUID = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-
 type Request struct {
 	ProjectID int64
 	ByUUID    bool
-	// File is true for the file form (distinct_ids_file, uuids_file): state
-	// then keeps counts and digests instead of per-person lists.
+	// File is true for the file form (distinct_ids_file, uuids_file) and
+	// WriteOnly for write-only ids (distinct_ids_wo, uuids_wo): state then
+	// keeps counts and digests instead of per-person lists (Compact).
 	File             bool
+	WriteOnly        bool
 	IDs              []string // as configured, in order
 	DeleteEvents     bool
 	DeleteRecordings bool
@@ -44,10 +46,19 @@ func (r Request) IDKind() string {
 
 // Form names the request's form in the evidence record.
 func (r Request) Form() string {
-	if r.File {
+	switch {
+	case r.File:
 		return "file"
+	case r.WriteOnly:
+		return "write_only"
 	}
 	return "list"
+}
+
+// Compact reports whether state keeps counts and digests instead of
+// per-person lists: the file form and write-only ids.
+func (r Request) Compact() bool {
+	return r.File || r.WriteOnly
 }
 
 // Key is how the batch endpoints key a requested id: PostHog normalises

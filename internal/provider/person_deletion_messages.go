@@ -144,7 +144,7 @@ func deletedData(request deletion.Request) string {
 // remainingInState is how many persons the ids resolved to at the last
 // refresh.
 func remainingInState(m personDeletionModel) int64 {
-	if m.isFile() {
+	if m.isCompact() {
 		return int64OrZero(m.RemainingPersonCount)
 	}
 	return int64(len(stringList(m.RemainingPersonUUIDs)))

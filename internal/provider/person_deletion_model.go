@@ -1,12 +1,15 @@
 package provider
 
 import (
+	"context"
 	"fmt"
+	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/posthog-persons/terraform-provider-posthog/internal/deletion"
@@ -18,6 +21,8 @@ import (
 const (
 	attrDistinctIDsFile = "distinct_ids_file"
 	attrUUIDsFile       = "uuids_file"
+	attrDistinctIDsWO   = "distinct_ids_wo"
+	attrUUIDsWO         = "uuids_wo"
 )
 
 // personDeletionModel is the resource's state and plan.
@@ -28,6 +33,8 @@ type personDeletionModel struct {
 	UUIDs                    types.List     `tfsdk:"uuids"`
 	DistinctIDsFile          types.String   `tfsdk:"distinct_ids_file"`
 	UUIDsFile                types.String   `tfsdk:"uuids_file"`
+	DistinctIDsWO            types.List     `tfsdk:"distinct_ids_wo"`
+	UUIDsWO                  types.List     `tfsdk:"uuids_wo"`
 	RequestedCount           types.Int64    `tfsdk:"requested_count"`
 	RequestedDigest          types.String   `tfsdk:"requested_digest"`
 	DeleteEvents             types.Bool     `tfsdk:"delete_events"`
@@ -58,9 +65,42 @@ func (m personDeletionModel) isFile() bool {
 	return !m.DistinctIDsFile.IsNull() || !m.UUIDsFile.IsNull()
 }
 
-// byUUID reports whether the model requests persons by UUID.
+// isWriteOnly reports whether the model uses write-only ids. Terraform keeps
+// their values out of plan and state, so a state of this form has no id
+// attribute at all; a plan has them once withWriteOnlyIDs copied them from
+// the configuration.
+func (m personDeletionModel) isWriteOnly() bool {
+	return !m.DistinctIDsWO.IsNull() || !m.UUIDsWO.IsNull() ||
+		(m.DistinctIDs.IsNull() && m.UUIDs.IsNull() && !m.isFile())
+}
+
+// withoutWriteOnlyIDs clears the write-only ids before m is written to the
+// plan or state, where Terraform accepts no value for them.
+func withoutWriteOnlyIDs(m *personDeletionModel) {
+	m.DistinctIDsWO = types.ListNull(types.StringType)
+	m.UUIDsWO = types.ListNull(types.StringType)
+}
+
+// isCompact reports whether state keeps counts and digests instead of
+// per-person lists.
+func (m personDeletionModel) isCompact() bool {
+	return m.isFile() || m.isWriteOnly()
+}
+
+// byUUID reports whether the model requests persons by UUID. A state of
+// write-only ids tells it by its id, which names the kind of ids.
 func (m personDeletionModel) byUUID() bool {
-	return !m.UUIDs.IsNull() || !m.UUIDsFile.IsNull()
+	if !m.UUIDs.IsNull() || !m.UUIDsFile.IsNull() || !m.UUIDsWO.IsNull() {
+		return true
+	}
+	return m.DistinctIDsWO.IsNull() && m.isWriteOnly() && strings.Contains(m.ID.ValueString(), ":uuids:")
+}
+
+// withWriteOnlyIDs copies the write-only ids from the configuration, the
+// only place Terraform keeps them, into m.
+func withWriteOnlyIDs(ctx context.Context, config tfsdk.Config, m *personDeletionModel, diags *diag.Diagnostics) {
+	diags.Append(config.GetAttribute(ctx, path.Root(attrDistinctIDsWO), &m.DistinctIDsWO)...)
+	diags.Append(config.GetAttribute(ctx, path.Root(attrUUIDsWO), &m.UUIDsWO)...)
 }
 
 // flagsKnown reports whether every deletion flag is known.
@@ -85,6 +125,7 @@ func (r *personDeletionResource) requestFromModel(m personDeletionModel) (decode
 	out := decodedRequest{Request: deletion.Request{
 		ByUUID:           m.byUUID(),
 		File:             m.isFile(),
+		WriteOnly:        m.isWriteOnly(),
 		DeleteEvents:     boolValue(m.DeleteEvents),
 		DeleteRecordings: boolValue(m.DeleteRecordings),
 		KeepPerson:       boolValue(m.KeepPerson),
@@ -105,10 +146,16 @@ func (r *personDeletionResource) requestFromModel(m personDeletionModel) (decode
 		out.IDs = ids
 	} else {
 		ids := m.DistinctIDs
-		if out.ByUUID {
+		switch {
+		case out.WriteOnly && out.ByUUID:
+			ids = m.UUIDsWO
+		case out.WriteOnly:
+			ids = m.DistinctIDsWO
+		case out.ByUUID:
 			ids = m.UUIDs
 		}
-		if ids.IsUnknown() {
+		if ids.IsUnknown() || ids.IsNull() {
+			// Null: write-only ids are not in state, so a refresh cannot know them.
 			return out, diags
 		}
 		for _, element := range ids.Elements() {
@@ -161,13 +208,14 @@ func current(state personDeletionModel, creating bool) *deletion.Current {
 	request := deletion.Request{
 		ByUUID:           state.byUUID(),
 		File:             state.isFile(),
+		WriteOnly:        state.isWriteOnly(),
 		IDs:              append(stringList(state.DistinctIDs), stringList(state.UUIDs)...),
 		DeleteEvents:     boolValue(state.DeleteEvents),
 		DeleteRecordings: boolValue(state.DeleteRecordings),
 		KeepPerson:       boolValue(state.KeepPerson),
 	}
 	remaining := int64(len(stringList(state.RemainingPersonUUIDs)))
-	if request.File {
+	if request.Compact() {
 		remaining = int64OrZero(state.RemainingPersonCount)
 	}
 	return &deletion.Current{
@@ -212,7 +260,7 @@ func recordOf(m personDeletionModel) deletion.Record {
 // setRecord writes rec into the model: per-person lists in the list form,
 // counts and the digest in the file form.
 func setRecord(m *personDeletionModel, rec deletion.Record) {
-	if m.isFile() {
+	if m.isCompact() {
 		m.DeletedPersonCount = types.Int64Value(rec.DeletedCount)
 		m.DeletedPersonUUIDsDigest = optionalStringValue(rec.DeletedDigest)
 		m.UnmatchedIDCount = types.Int64Value(rec.UnmatchedCount)
@@ -262,7 +310,7 @@ func setRequested(m *personDeletionModel, request decodedRequest) {
 // list form, and nulls the lists in the file form, where the counts and
 // digests are set directly.
 func fillSummaries(m *personDeletionModel) {
-	if m.isFile() {
+	if m.isCompact() {
 		m.PreviewPersonUUIDs = types.ListNull(types.StringType)
 		m.PreviewUnmatchedIDs = types.ListNull(types.StringType)
 		m.DeletedPersonUUIDs = types.ListNull(types.StringType)
@@ -357,6 +405,8 @@ func importedModel(request deletion.Request) personDeletionModel {
 		UUIDs:                    types.ListNull(types.StringType),
 		DistinctIDsFile:          types.StringNull(),
 		UUIDsFile:                types.StringNull(),
+		DistinctIDsWO:            types.ListNull(types.StringType),
+		UUIDsWO:                  types.ListNull(types.StringType),
 		RequestedCount:           types.Int64Null(),
 		RequestedDigest:          types.StringNull(),
 		PreviewUnmatchedIDCount:  types.Int64Null(),

@@ -50,7 +50,8 @@ func (r *personDeletionResource) Schema(ctx context.Context, _ resource.SchemaRe
 func (r *personDeletionResource) ConfigValidators(context.Context) []resource.ConfigValidator {
 	return []resource.ConfigValidator{
 		resourcevalidator.ExactlyOneOf(path.MatchRoot("distinct_ids"), path.MatchRoot("uuids"),
-			path.MatchRoot(attrDistinctIDsFile), path.MatchRoot(attrUUIDsFile)),
+			path.MatchRoot(attrDistinctIDsFile), path.MatchRoot(attrUUIDsFile),
+			path.MatchRoot(attrDistinctIDsWO), path.MatchRoot(attrUUIDsWO)),
 	}
 }
 
@@ -127,6 +128,7 @@ func (r *personDeletionResource) ModifyPlan(ctx context.Context, req resource.Mo
 	}
 	var plan, state personDeletionModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	withWriteOnlyIDs(ctx, req.Config, &plan, &resp.Diagnostics)
 	creating := req.State.Raw.IsNull()
 	if !creating {
 		resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
@@ -136,7 +138,7 @@ func (r *personDeletionResource) ModifyPlan(ctx context.Context, req resource.Mo
 	}
 	if !creating {
 		keepComputedFromState(&plan, state)
-		if !plan.isFile() && !state.isFile() {
+		if !plan.isCompact() && !state.isCompact() {
 			warnAboutRemovedIDs(plan, state, &resp.Diagnostics)
 		}
 	}
@@ -154,14 +156,22 @@ func (r *personDeletionResource) ModifyPlan(ctx context.Context, req resource.Mo
 		return
 	}
 	setRequested(&plan, request)
-	if !creating && plan.isFile() {
+	if !creating && plan.isCompact() {
 		warnAboutFewerIDs(plan, state, &resp.Diagnostics)
 	}
-
 	if !creating {
 		warnAboutReplacement(plan, state, &resp.Diagnostics)
 	}
-	switch deletion.Decide(current(state, creating), desired(plan, request)) {
+	wanted := desired(plan, request)
+	if !creating && request.WriteOnly {
+		// No refresh can see write-only ids: whether deleted users came
+		// back is checked now, from the configuration.
+		wanted.ResolvedNow = r.resolvedNow(ctx, request, &resp.Diagnostics)
+		if resp.Diagnostics.HasError() {
+			return
+		}
+	}
+	switch deletion.Decide(current(state, creating), wanted) {
 	case deletion.RefreshEvents:
 		plan.EventsDeletionStatus = types.StringUnknown()
 		plan.EventsDeletionVerifiedAt = types.StringUnknown()
@@ -176,10 +186,13 @@ func (r *personDeletionResource) ModifyPlan(ctx context.Context, req resource.Mo
 			return
 		}
 		if found != nil {
-			warnAboutDeletion(plan, request.Request, *found, !creating && !boolValue(state.KeepPerson) && remainingInState(state) > 0, &resp.Diagnostics)
+			returning := !creating && !boolValue(state.KeepPerson) &&
+				(remainingInState(state) > 0 || (wanted.ResolvedNow != nil && *wanted.ResolvedNow > 0))
+			warnAboutDeletion(plan, request.Request, *found, returning, &resp.Diagnostics)
 		}
 	}
 	fillSummaries(&plan)
+	withoutWriteOnlyIDs(&plan)
 	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
 }
 
@@ -206,7 +219,7 @@ func (r *personDeletionResource) planPreview(ctx context.Context, plan *personDe
 		return nil, false
 	}
 	plan.PreviewPersonCount = types.Int64Value(int64(len(found.PersonUUIDs)))
-	if request.File {
+	if request.Compact() {
 		plan.PreviewUnmatchedIDCount = types.Int64Value(int64(history.NeverMatched(request.Request, found)))
 	} else {
 		plan.PreviewPersonUUIDs = stringListValue(found.PersonUUIDs)
@@ -222,6 +235,7 @@ func (r *personDeletionResource) planPreview(ctx context.Context, plan *personDe
 func (r *personDeletionResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
 	var plan personDeletionModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	withWriteOnlyIDs(ctx, req.Config, &plan, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -245,9 +259,10 @@ func (r *personDeletionResource) Create(ctx context.Context, req resource.Create
 		// Nothing could have been deleted: no record, nothing to untaint.
 		return
 	}
-	if request.File {
+	if request.Compact() {
 		resp.Diagnostics.Append(resp.Private.SetKey(ctx, privateMatchedIDs, applied.History.Encode())...)
 	}
+	withoutWriteOnlyIDs(&plan)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
 
@@ -258,6 +273,11 @@ func (r *personDeletionResource) Read(ctx context.Context, req resource.ReadRequ
 	var state personDeletionModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 	if resp.Diagnostics.HasError() || !r.requireClient(&resp.Diagnostics) {
+		return
+	}
+	if state.isWriteOnly() {
+		// Write-only ids are in the configuration only, which a refresh
+		// does not see: the plan checks for returning users instead.
 		return
 	}
 	decoded, diags := r.requestFromModel(state)
@@ -279,7 +299,7 @@ func (r *personDeletionResource) Read(ctx context.Context, req resource.ReadRequ
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	if !state.isFile() {
+	if !state.isCompact() {
 		setRequested(&state, decoded)
 		normalizeImportedState(&state)
 	}
@@ -289,8 +309,8 @@ func (r *personDeletionResource) Read(ctx context.Context, req resource.ReadRequ
 		return
 	}
 	setRecord(&state, rec)
-	if !state.isFile() {
-		// The file form's evidence is updated by applies only.
+	if !state.isCompact() {
+		// The compact forms' evidence is updated by applies only.
 		state.Evidence = types.StringValue(deletion.Evidence(state.Evidence.ValueString(), nil, subject(state, request), rec))
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
@@ -300,6 +320,7 @@ func (r *personDeletionResource) Update(ctx context.Context, req resource.Update
 	var plan, state personDeletionModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	withWriteOnlyIDs(ctx, req.Config, &plan, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -317,12 +338,19 @@ func (r *personDeletionResource) Update(ctx context.Context, req resource.Update
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	if plan.isFile() {
+	if plan.isCompact() {
 		warnAboutFewerIDs(plan, state, &resp.Diagnostics)
-	} else if !state.isFile() {
+	} else if !state.isCompact() {
 		warnAboutRemovedIDs(plan, state, &resp.Diagnostics)
 	}
-	action := deletion.Decide(current(state, false), desired(plan, decoded))
+	wanted := desired(plan, decoded)
+	if request.WriteOnly {
+		wanted.ResolvedNow = r.resolvedNow(ctx, decoded, &resp.Diagnostics)
+		if resp.Diagnostics.HasError() {
+			return
+		}
+	}
+	action := deletion.Decide(current(state, false), wanted)
 	if action == deletion.Delete {
 		prior := deletion.Prior{
 			IDs:     append(stringList(state.DistinctIDs), stringList(state.UUIDs)...),
@@ -330,9 +358,10 @@ func (r *personDeletionResource) Update(ctx context.Context, req resource.Update
 			History: r.priorHistory(ctx, req.Private, state, false, &resp.Diagnostics),
 		}
 		applied := r.apply(ctx, request, &plan, prior, state.Evidence.ValueString(), &resp.Diagnostics)
-		if request.File {
+		if request.Compact() {
 			resp.Diagnostics.Append(resp.Private.SetKey(ctx, privateMatchedIDs, applied.History.Encode())...)
 		}
+		withoutWriteOnlyIDs(&plan)
 		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 		return
 	}
@@ -351,6 +380,7 @@ func (r *personDeletionResource) Update(ctx context.Context, req resource.Update
 	if rebuildEvidence {
 		plan.Evidence = types.StringValue(deletion.Evidence(state.Evidence.ValueString(), nil, subject(plan, request), recordOf(plan)))
 	}
+	withoutWriteOnlyIDs(&plan)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
 
@@ -429,7 +459,7 @@ func (r *personDeletionResource) priorHistory(ctx context.Context, private priva
 	if creating {
 		return deletion.IDHistory{}
 	}
-	if !state.isFile() {
+	if !state.isCompact() {
 		request := deletion.Request{ByUUID: state.byUUID()}
 		matched := map[string]struct{}{}
 		for _, id := range deletion.RemovedIDs(append(stringList(state.DistinctIDs), stringList(state.UUIDs)...), stringList(state.UnmatchedIDs)) {
@@ -455,6 +485,22 @@ func (r *personDeletionResource) providerProject() types.String {
 		return types.StringValue(fmt.Sprint(r.data.projectID))
 	}
 	return types.StringNull()
+}
+
+// resolvedNow is how many persons the request's ids resolve to now, for
+// deletion.Decide when no refresh could tell (write-only ids); nil while
+// the request cannot be resolved yet.
+func (r *personDeletionResource) resolvedNow(ctx context.Context, request decodedRequest, diags *diag.Diagnostics) *int64 {
+	if !request.ready || r.data == nil {
+		return nil
+	}
+	found, err := r.runner().Resolve(ctx, request.Request)
+	if err != nil {
+		diags.AddError("Unable to check whether deleted persons came back", err.Error())
+		return nil
+	}
+	n := int64(len(found.PersonUUIDs))
+	return &n
 }
 
 func (r *personDeletionResource) runner() deletion.Runner {

@@ -44,7 +44,7 @@ func personDeletionSchema(ctx context.Context) schema.Schema {
 			"distinct_ids": schema.ListAttribute{
 				MarkdownDescription: "The distinct ids whose persons are deleted (for example user ids or emails that your product sends to PostHog). " +
 					"Every person that one of them resolves to is deleted, with all of that person's distinct ids. " +
-					"Exactly one of `distinct_ids`, `uuids`, `distinct_ids_file` and `uuids_file` must be set. Adding ids deletes their persons in place; " +
+					"Exactly one of `distinct_ids`, `uuids`, `distinct_ids_file`, `uuids_file`, `distinct_ids_wo` and `uuids_wo` must be set. Adding ids deletes their persons in place; " +
 					"removing ids makes no API call. An empty list deletes nothing (the plan warns). For more than a few hundred ids use `distinct_ids_file`.",
 				ElementType: types.StringType,
 				Optional:    true,
@@ -55,9 +55,33 @@ func personDeletionSchema(ctx context.Context) schema.Schema {
 			},
 			"uuids": schema.ListAttribute{
 				MarkdownDescription: "The UUIDs of the persons to delete, as shown in PostHog. " +
-					"Exactly one of `distinct_ids`, `uuids`, `distinct_ids_file` and `uuids_file` must be set. For more than a few hundred ids use `uuids_file`.",
+					"Exactly one of `distinct_ids`, `uuids`, `distinct_ids_file`, `uuids_file`, `distinct_ids_wo` and `uuids_wo` must be set. For more than a few hundred ids use `uuids_file`.",
 				ElementType: types.StringType,
 				Optional:    true,
+				Validators: []validator.List{
+					listvalidator.ValueStringsAre(personUUIDValidator{}),
+					uniqueIDsValidator{foldCase: true},
+				},
+			},
+			attrDistinctIDsWO: schema.ListAttribute{
+				MarkdownDescription: "The write-only form of `distinct_ids` (Terraform 1.11 and later): the ids are read from the " +
+					"configuration at every plan and apply and never written to the plan or state, which hold only `requested_count`, " +
+					"`requested_digest` and counts, as in the file form. Because a refresh cannot see them, every plan looks the ids up " +
+					"to find deleted users who came back. Changing them shows as a change of `requested_count` and `requested_digest`. " +
+					"Feed them from a source that is not itself kept in state (a variable, a file read with `file()`, an ephemeral value).",
+				ElementType: types.StringType,
+				Optional:    true,
+				WriteOnly:   true,
+				Validators: []validator.List{
+					listvalidator.ValueStringsAre(distinctIDValidator{}),
+					uniqueIDsValidator{},
+				},
+			},
+			attrUUIDsWO: schema.ListAttribute{
+				MarkdownDescription: "The write-only form of `uuids` (Terraform 1.11 and later), as for `distinct_ids_wo`.",
+				ElementType:         types.StringType,
+				Optional:            true,
+				WriteOnly:           true,
 				Validators: []validator.List{
 					listvalidator.ValueStringsAre(personUUIDValidator{}),
 					uniqueIDsValidator{foldCase: true},
