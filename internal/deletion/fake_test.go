@@ -32,6 +32,9 @@ type fakeAPI struct {
 	// first deletion, as events still arriving would.
 	reappear map[string]string // deleted uuid -> new uuid
 	bulkErr  error
+	// created is each person's created_at; a person created again gets a
+	// new one.
+	created map[string]string
 	// answer, when set, replaces bulk_delete's answer (the call still acts).
 	answer *posthog.BulkDeleteResult
 	// uuidLookupsLie makes lookups by UUID find nobody, whatever exists.
@@ -40,7 +43,7 @@ type fakeAPI struct {
 
 func newFakeAPI(persons map[string][]string) *fakeAPI {
 	return &fakeAPI{persons: persons, pending: map[string]int{}, failOnce: map[string]bool{},
-		failAlways: map[string]bool{}, reappear: map[string]string{}}
+		failAlways: map[string]bool{}, reappear: map[string]string{}, created: map[string]string{}}
 }
 
 func (f *fakeAPI) Resolve(ctx context.Context, _ int64, byUUID bool, ids []string) (map[string]posthog.Person, error) {
@@ -72,7 +75,7 @@ func (f *fakeAPI) Resolve(ctx context.Context, _ int64, byUUID bool, ids []strin
 				}
 				f.pending[uuid] = left - 1
 			}
-			out[id] = posthog.Person{UUID: uuid, DistinctIDs: dids}
+			out[id] = posthog.Person{UUID: uuid, DistinctIDs: dids, CreatedAt: f.created[uuid]}
 		}
 	}
 	return out, nil
@@ -114,6 +117,7 @@ func (f *fakeAPI) BulkDelete(_ context.Context, _ int64, req posthog.BulkDeleteR
 			delete(f.reappear, uuid)
 			if f.queuedPolls == 0 {
 				f.persons[next] = dids
+				f.created[next] = "created again"
 			}
 		}
 	}

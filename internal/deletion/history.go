@@ -8,9 +8,11 @@ import (
 	"slices"
 )
 
-// IDHistory remembers which requested ids of a file-form request matched a
-// person in an earlier apply, so that an id whose person that apply deleted
-// is not later reported as matching nobody. It keeps 8-byte prefixes of the
+// IDHistory remembers ids seen by earlier applies of a compact-form request
+// (file or write-only ids), which keeps no lists in state: which requested
+// ids matched a person, so that an id whose person an earlier apply deleted
+// is not later reported as matching nobody, and which persons were deleted,
+// so that a returning user deleted again is counted once. It keeps 8-byte prefixes of the
 // ids' sha256, never the ids: the file form keeps identifiers out of state.
 // For 100,000 ids a chance collision (an id never matched counted as
 // matched before) has a probability of about 3e-10.
@@ -71,6 +73,17 @@ func (h IDHistory) With(req Request, matched map[string]struct{}) IDHistory {
 func (h IDHistory) Has(req Request, id string) bool {
 	_, ok := h.hashes[idHash(req.Key(id))]
 	return ok
+}
+
+// Missing counts the distinct ids the history does not hold.
+func (h IDHistory) Missing(req Request, ids []string) int {
+	seen := map[string]struct{}{}
+	for _, id := range ids {
+		if _, dup := seen[req.Key(id)]; !dup && !h.Has(req, id) {
+			seen[req.Key(id)] = struct{}{}
+		}
+	}
+	return len(seen)
 }
 
 // NeverMatched counts the requested ids that match no person now and did

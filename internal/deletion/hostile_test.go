@@ -66,3 +66,33 @@ func TestAnswers_OutsideTheRequestAreFlagged(t *testing.T) {
 		}
 	}
 }
+
+// PostHog gives a user who comes back the same UUID
+// (docs/dev/posthog-behaviour.md#person-ids-and-uuids).
+func TestApply_SameUUIDCreatedAgainDuringTheApplyIsDeletedAgain(t *testing.T) {
+	api := threePersons()
+	api.reappear["u2"] = "u2"
+	applied := testRunner(api).Apply(t.Context(), Request{ProjectID: 7, IDs: []string{"alice", "bob"}}, Prior{Creating: true}, false)
+	if applied.Err != nil {
+		t.Fatalf("a user created again with the same UUID was taken for a contradiction: %v", applied.Err)
+	}
+	if !slices.Equal(applied.Record.DeletedUUIDs, []string{"u1", "u2"}) || len(applied.Outcome.Deleted) != 2 || len(api.bulkCalls) != 2 {
+		t.Errorf("deleted %v (outcome %v), %d bulk_delete calls; want u1, u2 once each and a second call", applied.Record.DeletedUUIDs,
+			applied.Outcome.Deleted, len(api.bulkCalls))
+	}
+}
+
+func TestApply_CompactFormCountsAReturningUserOnce(t *testing.T) {
+	api := threePersons()
+	r := testRunner(api)
+	req := Request{ProjectID: 7, WriteOnly: true, IDs: []string{"alice", "bob"}}
+	first := r.Apply(t.Context(), req, Prior{Creating: true}, false)
+	api.persons["u2"] = []string{"bob"} // bob is back, with his old UUID
+	second := r.Apply(t.Context(), req, Prior{Record: first.Record, History: first.History, Deleted: first.Deleted}, false)
+	if second.Err != nil || api.exists("u2") {
+		t.Fatalf("bob was not deleted again: %v", second.Err)
+	}
+	if second.Record.DeletedCount != 2 {
+		t.Errorf("deleted_person_count = %d after deleting bob twice, want 2 persons", second.Record.DeletedCount)
+	}
+}

@@ -30,8 +30,11 @@ type Prior struct {
 	Creating bool
 	IDs      []string // the ids of the request in state (list form)
 	Record   Record
-	// History holds the ids that matched in earlier applies (file form).
+	// History holds the ids that matched in earlier applies, and Deleted
+	// the persons deleted by earlier applies (compact forms, which keep no
+	// lists to tell them from).
 	History IDHistory
+	Deleted IDHistory
 }
 
 // Applied is the result of one apply: the record to keep, the messages to
@@ -47,8 +50,10 @@ type Applied struct {
 	Failure  *Message
 	// Err is the run's error, for the evidence record.
 	Err error
-	// History is the prior history plus the ids this apply matched.
+	// History is the prior history plus the ids this apply matched, and
+	// Deleted the prior deleted persons plus this apply's.
 	History IDHistory
+	Deleted IDHistory
 	// NothingHappened is true when the run failed before PostHog could have
 	// deleted anything: no bulk_delete call was sent, or PostHog refused
 	// every call. A failed create then leaves no record to keep.
@@ -59,7 +64,8 @@ type Applied struct {
 // makes it wait for PostHog's event-deletion job after the deletion.
 func (r Runner) Apply(ctx context.Context, req Request, prior Prior, wait bool) Applied {
 	outcome, runErr := r.Run(ctx, req)
-	result := Applied{Outcome: outcome, Err: runErr, Finished: r.Now(), History: prior.History.With(req, outcome.Matched)}
+	result := Applied{Outcome: outcome, Err: runErr, Finished: r.Now(), History: prior.History.With(req, outcome.Matched),
+		Deleted: prior.Deleted.With(uuidKeys, setOf(outcome.Deleted))}
 	rec := r.recordDeletions(req, prior, outcome)
 
 	switch {
@@ -113,7 +119,10 @@ func (r Runner) recordDeletions(req Request, prior Prior, outcome Outcome) Recor
 			rec.DeletedCount = int64(len(outcome.Deleted))
 			rec.DeletedDigest = ChainDigest("", outcome.Deleted)
 		} else {
-			rec.DeletedCount = prior.Record.DeletedCount + int64(len(outcome.Deleted))
+			// PostHog gives a returning user the same UUID again
+			// (docs/dev/posthog-behaviour.md#person-ids-and-uuids): a person
+			// deleted twice counts once, as in the list form.
+			rec.DeletedCount = prior.Record.DeletedCount + int64(prior.Deleted.Missing(uuidKeys, outcome.Deleted))
 			rec.DeletedDigest = ChainDigest(prior.Record.DeletedDigest, outcome.Deleted)
 		}
 		// Ids whose persons an earlier apply deleted match nobody now;
@@ -258,6 +267,17 @@ func UnmatchedAfter(ids, priorIDs, priorUnmatched []string, matched map[string]s
 // longer names.
 func RemovedIDs(prior, current []string) []string {
 	return without(prior, current)
+}
+
+// uuidKeys keys person UUIDs in an IDHistory.
+var uuidKeys = Request{ByUUID: true}
+
+func setOf(ids []string) map[string]struct{} {
+	out := make(map[string]struct{}, len(ids))
+	for _, id := range ids {
+		out[id] = struct{}{}
+	}
+	return out
 }
 
 // mergeSorted returns the sorted union of two id lists.

@@ -60,6 +60,7 @@ func NewRunner(api API) Runner {
 type Lookup struct {
 	PersonUUIDs []string            // unique, sorted
 	Matched     map[string]struct{} // requested ids (as configured) that resolved
+	CreatedAt   map[string]string   // person UUID -> created_at, as PostHog sent it
 }
 
 // UnmatchedIDs returns the requested ids, in request order, that resolved to
@@ -80,7 +81,7 @@ func (r Runner) Resolve(ctx context.Context, req Request) (Lookup, error) {
 	if err != nil {
 		return Lookup{}, err
 	}
-	result := Lookup{Matched: make(map[string]struct{})}
+	result := Lookup{Matched: make(map[string]struct{}), CreatedAt: make(map[string]string)}
 	seen := make(map[string]struct{})
 	for _, id := range req.IDs {
 		person, ok := persons[id]
@@ -91,6 +92,7 @@ func (r Runner) Resolve(ctx context.Context, req Request) (Lookup, error) {
 		if _, dup := seen[person.UUID]; !dup {
 			seen[person.UUID] = struct{}{}
 			result.PersonUUIDs = append(result.PersonUUIDs, person.UUID)
+			result.CreatedAt[person.UUID] = person.CreatedAt
 		}
 	}
 	sort.Strings(result.PersonUUIDs)
@@ -112,6 +114,9 @@ type Outcome struct {
 	// NotQueued counts the persons of a keep_person request for which
 	// PostHog queued nothing.
 	NotQueued int
+	// firstSeen is each person's created_at when the run first resolved it:
+	// a person found again with another created_at was created anew.
+	firstSeen map[string]string
 	// MayHaveDeleted is true once a bulk_delete call was sent whose answer
 	// was not a plain refusal: PostHog may have acted on it, even if the
 	// answer never arrived.
@@ -121,7 +126,7 @@ type Outcome struct {
 // Run deletes every person the request resolves to, verifies they are gone,
 // and repeats for persons that reappear during the run.
 func (r Runner) Run(ctx context.Context, req Request) (Outcome, error) {
-	outcome := Outcome{Matched: make(map[string]struct{}), MatchedPersons: make(map[string]struct{})}
+	outcome := Outcome{Matched: make(map[string]struct{}), MatchedPersons: make(map[string]struct{}), firstSeen: map[string]string{}}
 	for round := 0; ; round++ {
 		found, err := r.Resolve(ctx, req)
 		if err != nil {
@@ -132,13 +137,17 @@ func (r Runner) Run(ctx context.Context, req Request) (Outcome, error) {
 		}
 		for _, personUUID := range found.PersonUUIDs {
 			outcome.MatchedPersons[personUUID] = struct{}{}
+			if _, seen := outcome.firstSeen[personUUID]; !seen {
+				outcome.firstSeen[personUUID] = found.CreatedAt[personUUID]
+			}
 		}
 		if len(found.PersonUUIDs) == 0 {
 			return outcome, nil
 		}
-		if contradicted := intersect(outcome.Deleted, found.PersonUUIDs); len(contradicted) > 0 {
-			// The verification said gone, the lookup finds them: one of the
-			// two answers is wrong, so neither is recorded as a deletion.
+		if contradicted := contradicted(outcome.Deleted, found, outcome.firstSeen); len(contradicted) > 0 {
+			// The verification said gone, the lookup finds them as they
+			// were: one of the two answers is wrong, so neither is recorded
+			// as a deletion.
 			outcome.Deleted = without(outcome.Deleted, contradicted)
 			return outcome, fmt.Errorf("PostHog's answers contradict each other: %d persons verified gone by UUID are "+
 				"still found by the requested %s (%s), so they are not recorded as deleted. Check that host points at "+
@@ -196,14 +205,14 @@ func (r Runner) deleteChunk(ctx context.Context, req Request, chunk []string, ou
 		succeeded := without(pending, failed)
 		if req.KeepPerson {
 			queued, err := r.queuedForKeptPersons(ctx, req, succeeded, *result)
-			outcome.Deleted = append(outcome.Deleted, queued...)
+			outcome.Deleted = appendNew(outcome.Deleted, queued)
 			outcome.NotQueued += len(succeeded) - len(queued)
 			if err != nil {
 				return err
 			}
 		} else {
-			gone, err := r.waitUntilGone(ctx, req.ProjectID, succeeded, result.PersonsQueuedForDeletion > 0)
-			outcome.Deleted = append(outcome.Deleted, gone...)
+			gone, err := r.waitUntilGone(ctx, req.ProjectID, succeeded, result.PersonsQueuedForDeletion > 0, outcome.firstSeen)
+			outcome.Deleted = appendNew(outcome.Deleted, gone)
 			if err != nil {
 				return err
 			}
@@ -247,8 +256,10 @@ func (r Runner) queuedForKeptPersons(ctx context.Context, req Request, sent []st
 
 // waitUntilGone polls batch_by_uuids until the persons no longer exist and
 // returns those confirmed gone. Queued (asynchronous) deletions may take a
-// while; a synchronous one must be visible after a few polls.
-func (r Runner) waitUntilGone(ctx context.Context, projectID int64, personUUIDs []string, queued bool) ([]string, error) {
+// while; a synchronous one must be visible after a few polls. A person found
+// with another created_at than when it was resolved is a new person with
+// the same UUID: the one deleted is gone.
+func (r Runner) waitUntilGone(ctx context.Context, projectID int64, personUUIDs []string, queued bool, firstSeen map[string]string) ([]string, error) {
 	if len(personUUIDs) == 0 {
 		return nil, nil
 	}
@@ -270,7 +281,7 @@ func (r Runner) waitUntilGone(ctx context.Context, projectID int64, personUUIDs 
 		}
 		gone, remaining = nil, nil
 		for _, id := range personUUIDs {
-			if _, ok := still[id]; ok {
+			if person, ok := still[id]; ok && person.CreatedAt == firstSeen[id] {
 				remaining = append(remaining, id)
 			} else {
 				gone = append(gone, id)
@@ -326,15 +337,30 @@ func describeDeletionErrors(deletionErrors []posthog.DeletionError, failed []str
 	return summarizeIDs(parts)
 }
 
-// intersect returns the ids of a that are also in b, keeping a's order.
-func intersect(a, b []string) []string {
+// contradicted returns the persons verified gone that the lookup still
+// finds as they were when first resolved (the same created_at). A person
+// created again since is no contradiction: PostHog gives a user who comes
+// back (events still arriving) the same UUID
+// (docs/dev/posthog-behaviour.md#person-ids-and-uuids), with a new
+// created_at.
+func contradicted(deleted []string, found Lookup, firstSeen map[string]string) []string {
 	var out []string
-	for _, id := range a {
-		if slices.Contains(b, id) {
+	for _, id := range deleted {
+		if slices.Contains(found.PersonUUIDs, id) && found.CreatedAt[id] == firstSeen[id] {
 			out = append(out, id)
 		}
 	}
 	return out
+}
+
+// appendNew appends the ids not in list yet.
+func appendNew(list, ids []string) []string {
+	for _, id := range ids {
+		if !slices.Contains(list, id) {
+			list = append(list, id)
+		}
+	}
+	return list
 }
 
 // without returns ids minus exclude, keeping order.

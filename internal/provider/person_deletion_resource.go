@@ -180,7 +180,7 @@ func (r *personDeletionResource) ModifyPlan(ctx context.Context, req resource.Mo
 		plan.Evidence = types.StringUnknown()
 	case deletion.Delete:
 		markApplyResultsUnknown(&plan)
-		history := r.priorHistory(ctx, req.Private, state, creating, &resp.Diagnostics)
+		history, _ := priorHistories(ctx, req.Private, state, creating, &resp.Diagnostics)
 		found, ok := r.planPreview(ctx, &plan, state, request, history, creating, &resp.Diagnostics)
 		if !ok {
 			return
@@ -259,9 +259,7 @@ func (r *personDeletionResource) Create(ctx context.Context, req resource.Create
 		// Nothing could have been deleted: no record, nothing to untaint.
 		return
 	}
-	if request.Compact() {
-		resp.Diagnostics.Append(resp.Private.SetKey(ctx, privateMatchedIDs, applied.History.Encode())...)
-	}
+	saveHistories(ctx, resp.Private, request, applied, &resp.Diagnostics)
 	withoutWriteOnlyIDs(&plan)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
@@ -353,14 +351,12 @@ func (r *personDeletionResource) Update(ctx context.Context, req resource.Update
 	action := deletion.Decide(current(state, false), wanted)
 	if action == deletion.Delete {
 		prior := deletion.Prior{
-			IDs:     append(stringList(state.DistinctIDs), stringList(state.UUIDs)...),
-			Record:  recordOf(state),
-			History: r.priorHistory(ctx, req.Private, state, false, &resp.Diagnostics),
+			IDs:    append(stringList(state.DistinctIDs), stringList(state.UUIDs)...),
+			Record: recordOf(state),
 		}
+		prior.History, prior.Deleted = priorHistories(ctx, req.Private, state, false, &resp.Diagnostics)
 		applied := r.apply(ctx, request, &plan, prior, state.Evidence.ValueString(), &resp.Diagnostics)
-		if request.Compact() {
-			resp.Diagnostics.Append(resp.Private.SetKey(ctx, privateMatchedIDs, applied.History.Encode())...)
-		}
+		saveHistories(ctx, resp.Private, request, applied, &resp.Diagnostics)
 		withoutWriteOnlyIDs(&plan)
 		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 		return
@@ -439,37 +435,6 @@ func (r *personDeletionResource) ImportState(ctx context.Context, req resource.I
 		warnAboutImportedIDs(parsed, found, &resp.Diagnostics)
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &model)...)
-}
-
-// privateMatchedIDs is the private-state key of the file form's
-// deletion.IDHistory.
-const privateMatchedIDs = "matched_ids"
-
-// privateState is the part of the framework's private state a resource
-// request carries.
-type privateState interface {
-	GetKey(ctx context.Context, key string) ([]byte, diag.Diagnostics)
-}
-
-// priorHistory is the file form's record of ids that matched in earlier
-// applies. After a switch from the list form it starts from the ids the
-// list form saw match.
-func (r *personDeletionResource) priorHistory(ctx context.Context, private privateState, state personDeletionModel, creating bool,
-	diags *diag.Diagnostics) deletion.IDHistory {
-	if creating {
-		return deletion.IDHistory{}
-	}
-	if !state.isCompact() {
-		request := deletion.Request{ByUUID: state.byUUID()}
-		matched := map[string]struct{}{}
-		for _, id := range deletion.RemovedIDs(append(stringList(state.DistinctIDs), stringList(state.UUIDs)...), stringList(state.UnmatchedIDs)) {
-			matched[id] = struct{}{}
-		}
-		return deletion.IDHistory{}.With(request, matched)
-	}
-	data, getDiags := private.GetKey(ctx, privateMatchedIDs)
-	diags.Append(getDiags...)
-	return deletion.ParseIDHistory(data)
 }
 
 // providerProject is project_id when the resource does not set it: the
