@@ -41,7 +41,7 @@ resource "posthog_person_deletion" "ticket_4711" {
 
   distinct_ids  = ["user-8841", "jane.doe@example.com"]
   delete_events = true
-  reason        = "GDPR-4711"
+  reason        = "DSR-4711"
 }
 
 data "posthog_persons" "request" {

@@ -18,7 +18,7 @@ resource "posthog_person_deletion" "ticket_4712" {
   uuids                    = ["0190b2a4-5c1e-7d2f-8a3b-4c5d6e7f8a9b"]
   delete_events            = true
   wait_for_events_deletion = true
-  reason                   = "GDPR-4712"
+  reason                   = "DSR-4712"
 
   timeouts {
     create = "30m"
