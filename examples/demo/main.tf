@@ -1,6 +1,6 @@
 # Erasure requests (GDPR / CCPA "right to be forgotten") as reviewed
 # Terraform changes: every entry of requests.json becomes one
-# posthog_person_deletion, keyed by its ticket id.
+# posthog_person_deletion, keyed by its ticket id, which is also its reason.
 
 terraform {
   required_providers {
@@ -28,6 +28,7 @@ resource "posthog_person_deletion" "erasure" {
 
   distinct_ids  = each.value.distinct_ids
   delete_events = each.value.delete_events
+  reason        = each.key
 }
 
 output "deleted_persons_by_request" {

@@ -80,7 +80,7 @@ func (d *lifecyclePersonsDataSource) Schema(_ context.Context, _ datasource.Sche
 }
 
 func (d *lifecyclePersonsDataSource) ConfigValidators(context.Context) []datasource.ConfigValidator {
-	return []datasource.ConfigValidator{dateOrderValidator{}}
+	return []datasource.ConfigValidator{dateOrderValidator{}, lifecycleDayValidator{}}
 }
 
 func (d *lifecyclePersonsDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {

@@ -1,5 +1,16 @@
 # Who came back yesterday after being away? The persons behind the
 # "resurrecting" bar of a daily pageview lifecycle.
+#
+# day must lie within the date range: a fixed day behind a relative
+# date_from (such as "-14d") would list nobody once the range has moved on,
+# so the plan rejects it. Here day follows the plan's date, inside the last
+# 14 days (plantimestamp() needs Terraform 1.5 or later). For a fixed
+# period, give fixed dates instead:
+#   date_from = "2024-05-20", date_to = "2024-06-03", day = "2024-06-03".
+locals {
+  yesterday = formatdate("YYYY-MM-DD", timeadd(plantimestamp(), "-24h"))
+}
+
 data "posthog_lifecycle_persons" "resurrected" {
   events = [{
     event = "$pageview"
@@ -11,7 +22,7 @@ data "posthog_lifecycle_persons" "resurrected" {
   }]
   date_from = "-14d"
   interval  = "day"
-  day       = "2024-06-03"
+  day       = local.yesterday
   status    = "resurrecting"
   limit     = 200
 }

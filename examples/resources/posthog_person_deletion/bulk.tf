@@ -4,11 +4,13 @@
 resource "posthog_person_deletion" "churned_2024" {
   distinct_ids_file = "${path.module}/churned-2024.txt"
   delete_recordings = true
+  reason            = "RET-2024: accounts closed in 2024"
 }
 
 # By person UUID, one per line.
 resource "posthog_person_deletion" "ticket_4800" {
   uuids_file = "${path.module}/ticket-4800-uuids.txt"
+  reason     = "DSR-4800"
 }
 
 output "churned_2024_deleted" {

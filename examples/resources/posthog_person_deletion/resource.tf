@@ -1,5 +1,7 @@
 # An erasure request: delete every person these distinct ids belong to,
-# with their events and recordings.
+# with their events and recordings. reason names the request it carries out:
+# it is kept in state and in the evidence record, and the example policies
+# (examples/policies) refuse a deletion without one.
 resource "posthog_person_deletion" "ticket_4711" {
   distinct_ids = [
     "user-8841",
@@ -7,6 +9,7 @@ resource "posthog_person_deletion" "ticket_4711" {
   ]
   delete_events     = true
   delete_recordings = true
+  reason            = "GDPR-4711"
 }
 
 # Delete persons by their PostHog UUIDs and wait until PostHog has verified
@@ -15,6 +18,7 @@ resource "posthog_person_deletion" "ticket_4712" {
   uuids                    = ["0190b2a4-5c1e-7d2f-8a3b-4c5d6e7f8a9b"]
   delete_events            = true
   wait_for_events_deletion = true
+  reason                   = "DSR-4712"
 
   timeouts {
     create = "30m"
@@ -26,6 +30,7 @@ resource "posthog_person_deletion" "ticket_4713" {
   distinct_ids  = ["user-1020"]
   keep_person   = true
   delete_events = true
+  reason        = "DSR-4713"
 }
 
 output "ticket_4711_deleted" {
