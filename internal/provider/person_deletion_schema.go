@@ -153,12 +153,12 @@ func personDeletionSchema(ctx context.Context) schema.Schema {
 			},
 			"preview_person_uuids": schema.ListAttribute{
 				MarkdownDescription: "The UUIDs of the persons the requested ids matched when the plan was made. " +
-					"The apply deletes whatever the ids match at apply time and records it in `deleted_person_uuids`. Null in the bulk form (`distinct_ids_file`, `uuids_file`).",
+					"The apply deletes whatever the ids match at apply time and records it in `deleted_person_uuids`. Null in the file form (`distinct_ids_file`, `uuids_file`) and with write-only ids (`distinct_ids_wo`, `uuids_wo`).",
 				ElementType: types.StringType,
 				Computed:    true,
 			},
 			"preview_unmatched_ids": schema.ListAttribute{
-				MarkdownDescription: "The requested ids that matched no person when the plan was made (ids deleted by an earlier apply are not repeated here). Null in the bulk form (`distinct_ids_file`, `uuids_file`).",
+				MarkdownDescription: "The requested ids that matched no person when the plan was made (ids deleted by an earlier apply are not repeated here). Null in the file form (`distinct_ids_file`, `uuids_file`) and with write-only ids (`distinct_ids_wo`, `uuids_wo`).",
 				ElementType:         types.StringType,
 				Computed:            true,
 			},
@@ -175,19 +175,19 @@ func personDeletionSchema(ctx context.Context) schema.Schema {
 			},
 			"deleted_person_uuids": schema.ListAttribute{
 				MarkdownDescription: "The UUIDs of the persons this resource has deleted and verified gone, over all its applies, sorted. " +
-					"With `keep_person`, the persons whose events or recordings were queued for deletion. Null in the bulk form (`distinct_ids_file`, `uuids_file`).",
+					"With `keep_person`, the persons whose events or recordings were queued for deletion. Null in the file form (`distinct_ids_file`, `uuids_file`) and with write-only ids (`distinct_ids_wo`, `uuids_wo`).",
 				ElementType: types.StringType,
 				Computed:    true,
 			},
 			"deleted_person_uuids_digest": schema.StringAttribute{
-				MarkdownDescription: "Bulk form only (null in the list form, where `deleted_person_uuids` is kept): the sha256 (hex) of the " +
+				MarkdownDescription: "File form and write-only ids only (null in the list form, where `deleted_person_uuids` is kept): the sha256 (hex) of the " +
 					"UUIDs the first apply deleted, lower case, sorted and joined by newlines. A later apply that deletes more persons " +
 					"replaces it with the sha256 of the previous digest followed by a newline and its own UUIDs, sorted and joined by " +
 					"newlines. With `keep_person`, the digest of the persons queued by the last apply.",
 				Computed: true,
 			},
 			"unmatched_ids": schema.ListAttribute{
-				MarkdownDescription: "The requested ids that have matched no person in any apply of this resource. Null in the bulk form (`distinct_ids_file`, `uuids_file`).",
+				MarkdownDescription: "The requested ids that have matched no person in any apply of this resource. Null in the file form (`distinct_ids_file`, `uuids_file`) and with write-only ids (`distinct_ids_wo`, `uuids_wo`).",
 				ElementType:         types.StringType,
 				Computed:            true,
 			},
@@ -200,7 +200,7 @@ func personDeletionSchema(ctx context.Context) schema.Schema {
 			"remaining_person_uuids": schema.ListAttribute{
 				MarkdownDescription: "The persons the requested ids resolve to now, refreshed on every plan. Empty after a deletion; " +
 					"a non-empty value means a deleted user has come back, and the plan shows an update that deletes them again " +
-					"(with `keep_person`, it lists the kept persons). Null in the bulk form (`distinct_ids_file`, `uuids_file`).",
+					"(with `keep_person`, it lists the kept persons). Null in the file form (`distinct_ids_file`, `uuids_file`) and with write-only ids (`distinct_ids_wo`, `uuids_wo`).",
 				ElementType: types.StringType,
 				Computed:    true,
 			},
