@@ -386,6 +386,8 @@ func (c *Client) attempt(ctx context.Context, method, fullURL string, payload []
 		if errors.As(err, &ue) {
 			err = ue.Err
 		}
+		// Go's messages may quote what the server sent.
+		err = c.redact.transportError(err)
 		if actx.Err() != nil && ctx.Err() == nil {
 			err = fmt.Errorf("no response within the %s request timeout: %w", c.timeout, err)
 		}
@@ -397,7 +399,7 @@ func (c *Client) attempt(ctx context.Context, method, fullURL string, payload []
 		if actx.Err() != nil && ctx.Err() == nil {
 			return 0, nil, nil, fmt.Errorf("reading response body: body not complete within the %s request timeout: %w", c.timeout, err)
 		}
-		return 0, nil, nil, fmt.Errorf("reading response body: %w", err)
+		return 0, nil, nil, fmt.Errorf("reading response body: %w", c.redact.transportError(err))
 	}
 	if int64(len(b)) > c.maxBody {
 		if resp.StatusCode >= 200 && resp.StatusCode < 300 {

@@ -66,6 +66,9 @@ func (e *APIError) Error() string {
 // hint says what the user can do about the error
 // (docs/dev/posthog-behaviour.md#authentication-and-scopes).
 func (e *APIError) hint() string {
+	if e.StatusCode >= 300 && e.StatusCode < 400 {
+		return "PostHog answered with a redirect, which was not followed: set the provider host to the URL PostHog answers on without redirecting"
+	}
 	switch e.StatusCode {
 	case http.StatusUnauthorized:
 		return "the PostHog API key is missing or invalid: provide a valid personal API key"

@@ -46,6 +46,11 @@ func newRedactor(secrets ...string) redactor {
 // broken up by escapes is still found) and before the cut (a cut never
 // leaves half a key).
 func (r redactor) serverText(s string) string {
+	return r.clean(s, maxServerText)
+}
+
+// clean is serverText with another length limit.
+func (r redactor) clean(s string, limit int) string {
 	// Cleaning megabytes to keep 300 characters is waste. The piece cut off
 	// here could end in half a secret, so a secret's length more goes.
 	left := ""
@@ -55,14 +60,14 @@ func (r redactor) serverText(s string) string {
 	s = stripControls(s)
 	s = r.mask(s)
 	s = strings.Join(strings.Fields(s), " ")
-	if n := utf8.RuneCountInString(s); n > maxServerText {
+	if n := utf8.RuneCountInString(s); n > limit {
 		i := 0
-		for range maxServerText {
+		for range limit {
 			_, size := utf8.DecodeRuneInString(s[i:])
 			i += size
 		}
 		if left == "" {
-			left = fmt.Sprintf("%d more characters", n-maxServerText)
+			left = fmt.Sprintf("%d more characters", n-limit)
 		}
 		s = s[:i]
 	}
@@ -114,6 +119,33 @@ func stripControls(s string) string {
 func isBidiControl(r rune) bool {
 	return (r >= '\u202a' && r <= '\u202e') || (r >= '\u2066' && r <= '\u2069') || r == '\u200e' || r == '\u200f'
 }
+
+// maxTransportText is the longest transport error quoted: these are Go's
+// own messages, which may quote what the server sent (a malformed header
+// line, say), and the client's refusals, which say what to do.
+const maxTransportText = 800
+
+// transportError cleans the text of an error that came with no answer from
+// PostHog, keeping the error itself for errors.Is and errors.As.
+func (r redactor) transportError(err error) error {
+	if err == nil {
+		return nil
+	}
+	msg := r.clean(err.Error(), maxTransportText)
+	if msg == err.Error() {
+		return err
+	}
+	return &cleanedError{msg: msg, err: err}
+}
+
+// cleanedError is an error with a cleaned message.
+type cleanedError struct {
+	msg string
+	err error
+}
+
+func (e *cleanedError) Error() string { return e.msg }
+func (e *cleanedError) Unwrap() error { return e.err }
 
 // RedactHost is a host URL as messages may print it: any user:password in
 // it masked (whether or not the URL parses), and cleaned like server text
