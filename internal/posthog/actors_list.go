@@ -86,6 +86,19 @@ func collectActors(ctx context.Context, mode ActorsAPI, limit, pageSize int, fet
 	return res, nil
 }
 
+// pageBudget is how many pages a listing of limit persons, pageSize at a
+// time, may take: what the request needs plus a small margin for persons
+// that move between pages while paging. A server that pages on past it is
+// not converging, and the listing stops with an error instead of looping.
+func pageBudget(limit, pageSize int) int {
+	return (limit+pageSize-1)/pageSize + 3
+}
+
+// errNotAdvancing is the error of a listing whose pages do not advance.
+func errNotAdvancing(what string, pages int) error {
+	return fmt.Errorf("PostHog's pages do not advance (%s after %d pages); stopping instead of looping", what, pages)
+}
+
 // collectQueryActors pages through the Query API. Each page asks for exactly
 // the persons still missing, so hasMore is exact. firstPage says whether an
 // error came from the first page.
@@ -94,12 +107,20 @@ func collectQueryActors(ctx context.Context, limit, pageSize int,
 	res.APIUsed = ActorsAPIQuery
 	seen := map[string]bool{}
 	offset := 0
-	for len(res.Persons) < limit {
+	budget := pageBudget(limit, pageSize)
+	for pages := 1; len(res.Persons) < limit; pages++ {
+		if pages > budget {
+			return res, false, errNotAdvancing(fmt.Sprintf("more persons promised after %d persons, %d at a time, were asked for", limit, pageSize), pages-1)
+		}
 		page, err := query(ctx, min(pageSize, limit-len(res.Persons)), offset)
 		if err != nil {
 			return res, offset == 0, err
 		}
+		before := len(res.Persons)
 		res.Persons = appendNew(res.Persons, page.persons, seen)
+		if len(page.persons) > 0 && len(res.Persons) == before {
+			return res, false, errNotAdvancing("a page held only persons already listed", pages)
+		}
 		offset += len(page.persons)
 		res.HasMore = page.hasMore
 		if !page.hasMore || len(page.persons) == 0 {
@@ -121,10 +142,12 @@ func collectLegacyActors(ctx context.Context, limit, pageSize int, fetch actorsF
 	size := min(pageSize, limit+1)
 	page, err := fetch.legacy(ctx, size)
 	visited := map[string]bool{}
+	budget := pageBudget(limit+1, size)
 	for pages := 1; ; pages++ {
 		if err != nil {
 			return res, legacyError(err)
 		}
+		before := len(res.Persons)
 		res.Persons = appendNew(res.Persons, page.persons, seen)
 		if len(res.Persons) > limit {
 			res.HasMore = true
@@ -133,9 +156,13 @@ func collectLegacyActors(ctx context.Context, limit, pageSize int, fetch actorsF
 		if page.next == "" || len(page.persons) == 0 {
 			break
 		}
-		if visited[page.next] || pages > limit/size+3 {
-			return res, fmt.Errorf("PostHog's next-page links do not advance (%s was linked again after %d pages); "+
-				"stopping instead of looping", page.next, pages)
+		switch {
+		case len(res.Persons) == before:
+			return res, errNotAdvancing("a page held only persons already listed", pages)
+		case visited[page.next]:
+			return res, errNotAdvancing("a next-page link was linked again", pages)
+		case pages >= budget:
+			return res, errNotAdvancing(fmt.Sprintf("still linking a next page after %d persons, %d at a time, were asked for", limit+1, size), pages)
 		}
 		visited[page.next] = true
 		page, err = fetch.next(ctx, page)

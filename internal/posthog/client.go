@@ -38,6 +38,10 @@ type Config struct {
 	// clients of the same host and key, in other processes (see
 	// pacing_journal.go); empty turns the journal off.
 	PacingJournalDir string
+	// MaxRetryWait is the longest wait PostHog may ask for (Retry-After or
+	// its throttled message) that the client accepts; a call asked to wait
+	// longer fails at once. 0 = DefaultMaxRetryWait.
+	MaxRetryWait time.Duration
 }
 
 // Client calls the PostHog persons API. It is safe for concurrent use.
@@ -55,6 +59,14 @@ type Client struct {
 	rand       func() float64
 	pacers     map[RateClass]*pacer // nil entry: class not paced
 	journal    *pacingJournal       // nil: history not shared
+	redact     redactor             // cleans server text quoted in errors
+	// maxRetryWait bounds the waits PostHog asks for, and what a 429 puts
+	// into the pacers and the journal.
+	maxRetryWait time.Duration
+	// maxQueryWait bounds how long an asynchronous query is polled.
+	maxQueryWait time.Duration
+	// deletionStatusPageCap bounds the pages of one deletion_status listing.
+	deletionStatusPageCap int
 }
 
 const (
@@ -64,6 +76,15 @@ const (
 	defaultUserAgent      = "terraform-provider-posthog"
 	maxResponseBytes      = 32 << 20 // 32 MiB
 	maxRedirects          = 10
+	// DefaultMaxRetryWait is the longest server-requested wait accepted by
+	// default: longer than PostHog's minute windows ask for, short enough
+	// that a run told to come back tomorrow fails instead of hanging.
+	DefaultMaxRetryWait = 5 * time.Minute
+	// defaultMaxQueryWait bounds the polling of one asynchronous query.
+	defaultMaxQueryWait = 10 * time.Minute
+	// defaultDeletionStatusPageCap bounds one deletion_status listing:
+	// a million rows at 100 a page, far more than any real queue.
+	defaultDeletionStatusPageCap = 10000
 )
 
 // NewClient validates cfg and builds a Client.
@@ -72,15 +93,17 @@ func NewClient(cfg Config) (*Client, error) {
 	if host == "" {
 		return nil, errors.New("posthog: host is required (e.g. https://us.posthog.com)")
 	}
+	// The host may hold a user:password, which no message repeats.
+	shown := RedactHost(host)
 	u, err := url.Parse(host)
 	if err != nil {
-		return nil, fmt.Errorf("posthog: invalid host %q: %v", host, err)
+		return nil, fmt.Errorf("posthog: host %q is not a URL", shown)
 	}
 	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("posthog: host %q must be an absolute http or https URL, e.g. https://us.posthog.com", host)
+		return nil, fmt.Errorf("posthog: host %q must be an absolute http or https URL, e.g. https://us.posthog.com", shown)
 	}
 	if u.RawQuery != "" || u.Fragment != "" || u.User != nil {
-		return nil, fmt.Errorf("posthog: host %q must not contain credentials, a query or a fragment", host)
+		return nil, fmt.Errorf("posthog: host %q must not contain credentials, a query or a fragment", shown)
 	}
 	u.Path = strings.TrimRight(u.Path, "/")
 	u.RawPath = ""
@@ -104,8 +127,16 @@ func NewClient(cfg Config) (*Client, error) {
 		now:        time.Now,
 		rand:       rand.Float64,
 		pacers:     newPacers(cfg.RateLimits),
+		redact:     newRedactor(cfg.APIKey),
+
+		maxRetryWait:          cfg.MaxRetryWait,
+		maxQueryWait:          defaultMaxQueryWait,
+		deletionStatusPageCap: defaultDeletionStatusPageCap,
 	}
-	c.journal = openPacingJournal(cfg.PacingJournalDir, u.String(), cfg.APIKey, c.pacers, time.Now)
+	if c.maxRetryWait <= 0 {
+		c.maxRetryWait = DefaultMaxRetryWait
+	}
+	c.journal = openPacingJournal(cfg.PacingJournalDir, u.String(), cfg.APIKey, c.pacers, time.Now, c.maxRetryWait)
 	if c.timeout <= 0 {
 		c.timeout = defaultRequestTimeout
 	}
@@ -129,24 +160,57 @@ func NewClient(cfg Config) (*Client, error) {
 	}
 	// Per-attempt timeouts come from the context; the client-wide timeout of
 	// a caller's client would also apply, which is fine.
-	hc.CheckRedirect = checkRedirect
+	hc.CheckRedirect = c.checkRedirect
 	c.hc = &hc
 	return c, nil
 }
 
-// checkRedirect refuses redirects to another host (or an https→http
-// downgrade) so the Authorization header never leaves the configured host.
-func checkRedirect(req *http.Request, via []*http.Request) error {
-	if len(via) >= maxRedirects {
-		return fmt.Errorf("stopped after %d redirects", maxRedirects)
+// checkRedirect decides which redirects are followed. A write (any method
+// but GET and HEAD) never follows one: the redirected request would be a
+// second write, to an address nobody reviewed. A read follows only a
+// redirect that keeps the origin (scheme, host and port: the API key goes
+// nowhere else) and the path (a redirect to another project or endpoint
+// would answer another question than the one asked).
+func (c *Client) checkRedirect(req *http.Request, via []*http.Request) error {
+	orig := via[0]
+	var why []string
+	if orig.Method != http.MethodGet && orig.Method != http.MethodHead {
+		why = append(why, "a write never follows a redirect, so nothing was sent again")
 	}
-	orig := via[0].URL
-	if !strings.EqualFold(req.URL.Host, orig.Host) ||
-		(orig.Scheme == "https" && req.URL.Scheme != "https") {
-		return fmt.Errorf("%w: PostHog redirected %s://%s to %s://%s; not sending the API key there (set the provider host to the final PostHog URL)",
-			errRedirectRefused, orig.Scheme, orig.Host, req.URL.Scheme, req.URL.Host)
+	switch {
+	case !sameOrigin(orig.URL, req.URL):
+		why = append(why, "not sending the API key to another origin (scheme, host and port)")
+	case req.URL.EscapedPath() != orig.URL.EscapedPath():
+		why = append(why, "a redirect to another endpoint or project is not followed")
+	case len(via) >= maxRedirects:
+		why = append(why, fmt.Sprintf("stopped after %d redirects", maxRedirects))
 	}
-	return nil
+	if len(why) == 0 {
+		return nil
+	}
+	status := 0
+	if req.Response != nil {
+		status = req.Response.StatusCode
+	}
+	target := req.URL.Scheme + "://" + req.URL.Host + req.URL.EscapedPath()
+	return fmt.Errorf("%w: PostHog answered with a redirect (%d) to %s; %s (set the provider host to the URL PostHog answers on without redirecting)",
+		errRedirectRefused, status, c.redact.serverText(target), strings.Join(why, "; "))
+}
+
+// sameOrigin compares scheme, host and port, with the scheme's default port
+// filled in.
+func sameOrigin(a, b *url.URL) bool {
+	return strings.EqualFold(a.Scheme, b.Scheme) && strings.EqualFold(a.Hostname(), b.Hostname()) && originPort(a) == originPort(b)
+}
+
+func originPort(u *url.URL) string {
+	if p := u.Port(); p != "" {
+		return p
+	}
+	if strings.EqualFold(u.Scheme, "https") {
+		return "443"
+	}
+	return "80"
 }
 
 // do performs one call of endpoint ep with retries. ep names the method, the
@@ -182,8 +246,8 @@ func (c *Client) do(ctx context.Context, ep endpoint, path string, query url.Val
 		}
 	}
 	// The key may never appear in logs; masking is a second line of defence.
-	ctx = tflog.MaskAllFieldValuesStrings(ctx, c.apiKey)
-	ctx = tflog.MaskMessageStrings(ctx, c.apiKey)
+	ctx = tflog.MaskAllFieldValuesStrings(ctx, c.redact.secrets...)
+	ctx = tflog.MaskMessageStrings(ctx, c.redact.secrets...)
 	class := ep.class
 	fields := map[string]any{"method": method, "path": tmpl}
 
@@ -238,20 +302,20 @@ func (c *Client) do(ctx context.Context, ep endpoint, path string, query url.Val
 				return status, nil
 			}
 			if len(bytes.TrimSpace(respBody)) == 0 {
-				return status, decodeError(method, endpoint, status, respBody, errors.New("empty body"))
+				return status, c.redact.decodeError(method, endpoint, status, respBody, errors.New("empty body"))
 			}
 			// json.Unmarshal accepts null into anything as a no-op, which
 			// would read as an empty answer (no persons, nothing deleted).
 			if bytes.Equal(bytes.TrimSpace(respBody), []byte("null")) {
-				return status, decodeError(method, endpoint, status, respBody, errors.New("null body"))
+				return status, c.redact.decodeError(method, endpoint, status, respBody, errors.New("null body"))
 			}
 			if err := json.Unmarshal(respBody, out); err != nil {
-				return status, decodeError(method, endpoint, status, respBody, err)
+				return status, c.redact.decodeError(method, endpoint, status, respBody, err)
 			}
 			return status, nil
 		}
 
-		apiErr := newAPIError(method, endpoint, status, respBody)
+		apiErr := c.redact.newAPIError(method, endpoint, status, respBody)
 		apiErr.Attempts = attempt
 		retry := shouldRetry(status, nil)
 		var wait time.Duration
@@ -262,11 +326,18 @@ func (c *Client) do(ctx context.Context, ep endpoint, path string, query url.Val
 				if asked {
 					apiErr.RetryAfter = wait
 				}
-				// Hold back every caller of this class, not just this one.
-				c.throttled(class, wait)
+				// Hold back every caller of this class, not just this one,
+				// for no longer than any caller would wait.
+				c.throttled(class, min(wait, c.maxRetryWait))
 			}
 		}
 		if !retry || attempt >= attempts {
+			return status, apiErr
+		}
+		if asked && wait > c.maxRetryWait {
+			apiErr.note = fmt.Sprintf("PostHog asked to wait %s (%s) before retrying, longer than the longest accepted wait of %s, "+
+				"so giving up now instead of waiting; to wait that long, raise the provider's max_retry_wait",
+				wait.Round(time.Second), c.waitSource(header), c.maxRetryWait)
 			return status, apiErr
 		}
 		if past, rem := waitPastDeadline(ctx, wait, c.now()); past {
@@ -315,6 +386,8 @@ func (c *Client) attempt(ctx context.Context, method, fullURL string, payload []
 		if errors.As(err, &ue) {
 			err = ue.Err
 		}
+		// Go's messages may quote what the server sent.
+		err = c.redact.transportError(err)
 		if actx.Err() != nil && ctx.Err() == nil {
 			err = fmt.Errorf("no response within the %s request timeout: %w", c.timeout, err)
 		}
@@ -326,7 +399,7 @@ func (c *Client) attempt(ctx context.Context, method, fullURL string, payload []
 		if actx.Err() != nil && ctx.Err() == nil {
 			return 0, nil, nil, fmt.Errorf("reading response body: body not complete within the %s request timeout: %w", c.timeout, err)
 		}
-		return 0, nil, nil, fmt.Errorf("reading response body: %w", err)
+		return 0, nil, nil, fmt.Errorf("reading response body: %w", c.redact.transportError(err))
 	}
 	if int64(len(b)) > c.maxBody {
 		if resp.StatusCode >= 200 && resp.StatusCode < 300 {
@@ -335,6 +408,17 @@ func (c *Client) attempt(ctx context.Context, method, fullURL string, payload []
 		b = b[:c.maxBody] // only an excerpt is used for errors
 	}
 	return resp.StatusCode, resp.Header, b, nil
+}
+
+// waitSource says where PostHog asked for its wait: the Retry-After
+// header (quoted) or its throttled message.
+func (c *Client) waitSource(h http.Header) string {
+	if v := h.Get("Retry-After"); v != "" {
+		if _, ok := parseRetryAfter(v, c.now()); ok {
+			return "Retry-After: " + c.redact.serverText(v)
+		}
+	}
+	return "in its throttled message"
 }
 
 func merge(a, b map[string]any) map[string]any {

@@ -371,7 +371,7 @@ func TestCrossHostRedirectRefused(t *testing.T) {
 	}))
 	defer srv.Close()
 	_, err := newTestClient(t, srv.URL, 3).PersonCohorts(context.Background(), 1, "42")
-	if err == nil || !strings.Contains(err.Error(), "refused to follow redirect to another host") {
+	if err == nil || !strings.Contains(err.Error(), "refused to follow a redirect") || !strings.Contains(err.Error(), "not sending the API key to another origin") {
 		t.Fatalf("err = %v", err)
 	}
 	if hit.Load() != 0 || calls.Load() != 1 {

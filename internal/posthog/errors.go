@@ -8,11 +8,10 @@ import (
 	"regexp"
 	"strings"
 	"time"
-	"unicode/utf8"
 )
 
 var (
-	errRedirectRefused = errors.New("refused to follow redirect to another host")
+	errRedirectRefused = errors.New("refused to follow a redirect")
 	errBodyTooLarge    = errors.New("response body too large")
 )
 
@@ -67,6 +66,9 @@ func (e *APIError) Error() string {
 // hint says what the user can do about the error
 // (docs/dev/posthog-behaviour.md#authentication-and-scopes).
 func (e *APIError) hint() string {
+	if e.StatusCode >= 300 && e.StatusCode < 400 {
+		return "PostHog answered with a redirect, which was not followed: set the provider host to the URL PostHog answers on without redirecting"
+	}
 	switch e.StatusCode {
 	case http.StatusUnauthorized:
 		return "the PostHog API key is missing or invalid: provide a valid personal API key"
@@ -101,26 +103,14 @@ func hasStatus(err error, code int) bool {
 	return errors.As(err, &ae) && ae.StatusCode == code
 }
 
-const excerptLen = 200
-
-// excerpt makes a short single-line snippet of a body for error messages.
-// For HTML pages it prefers the <title>.
-func excerpt(body []byte) string {
+// excerpt makes a short single-line snippet of a body for error messages,
+// cleaned by serverText. For HTML pages it prefers the <title>.
+func (r redactor) excerpt(body []byte) string {
 	s := string(body)
-	if !utf8.ValidString(s) {
-		s = strings.ToValidUTF8(s, "?")
-	}
-	if m := htmlTitleRE.FindStringSubmatch(s); m != nil && strings.TrimSpace(m[1]) != "" {
-		s = "HTML page titled " + strconvQuote(strings.Join(strings.Fields(m[1]), " "))
+	if m := htmlTitleRE.FindStringSubmatch(s); m != nil && strings.TrimSpace(r.serverText(m[1])) != "" {
+		s = "HTML page titled " + strconvQuote(r.serverText(m[1]))
 	} else {
-		s = strings.Join(strings.Fields(s), " ")
-	}
-	if len(s) > excerptLen {
-		cut := excerptLen
-		for cut > 0 && !utf8.RuneStart(s[cut]) {
-			cut--
-		}
-		s = s[:cut] + "…"
+		s = r.serverText(s)
 	}
 	if s == "" {
 		return "(empty body)"
@@ -135,13 +125,14 @@ func strconvQuote(s string) string { return fmt.Sprintf("%q", s) }
 // newAPIError builds an APIError from a non-2xx response body. It accepts
 // exceptions_hog bodies, the hand-built {message, detail}, {error} and {success,
 // detail} bodies, and anything else as an excerpt
-// (docs/dev/posthog-behaviour.md#error-bodies).
-func newAPIError(method, endpoint string, status int, body []byte) *APIError {
+// (docs/dev/posthog-behaviour.md#error-bodies). Every text field goes through
+// r.serverText.
+func (r redactor) newAPIError(method, endpoint string, status int, body []byte) *APIError {
 	e := &APIError{Method: method, Endpoint: endpoint, StatusCode: status}
 	var m map[string]any
 	if err := json.Unmarshal(body, &m); err != nil || m == nil {
 		if len(strings.TrimSpace(string(body))) > 0 {
-			e.Body = excerpt(body)
+			e.Body = r.excerpt(body)
 		}
 		return e
 	}
@@ -165,9 +156,9 @@ func newAPIError(method, endpoint string, status int, body []byte) *APIError {
 	if strings.Contains(e.Code, " ") && !strings.Contains(detail, " ") {
 		e.Code, detail = detail, e.Code
 	}
-	e.Detail = detail
+	e.Type, e.Code, e.Attr, e.Detail = r.serverText(e.Type), r.serverText(e.Code), r.serverText(e.Attr), r.serverText(detail)
 	if e.Detail == "" && e.Code == "" {
-		e.Body = excerpt(body)
+		e.Body = r.excerpt(body)
 	}
 	return e
 }
@@ -189,7 +180,7 @@ func jsonString(v any) string {
 }
 
 // decodeError is returned when a 2xx body does not have the expected shape.
-func decodeError(method, endpoint string, status int, body []byte, err error) error {
-	return fmt.Errorf("%s %s: unexpected response from PostHog (status %d): %v; body starts: %s",
-		method, endpoint, status, err, excerpt(body))
+func (r redactor) decodeError(method, endpoint string, status int, body []byte, err error) error {
+	return fmt.Errorf("%s %s: unexpected response from PostHog (status %d): %s; body starts: %s",
+		method, endpoint, status, r.serverText(err.Error()), r.excerpt(body))
 }

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 // The fuzz targets cover every parser of PostHog's answers. Their seed
@@ -25,13 +27,23 @@ func FuzzNewAPIError(f *testing.F) {
 		f.Add(403, []byte(seed))
 	}
 	f.Fuzz(func(t *testing.T, status int, body []byte) {
-		e := newAPIError(http.MethodPost, "/api/projects/1/persons/bulk_delete/", status, body)
+		e := newRedactor(testKey).newAPIError(http.MethodPost, "/api/projects/1/persons/bulk_delete/", status, body)
 		msg := e.Error()
 		if !strings.Contains(msg, "/api/projects/1/persons/bulk_delete/") {
 			t.Fatalf("message does not name the endpoint: %q", msg)
 		}
-		if len(e.Body) > excerptLen+len("…") {
-			t.Fatalf("excerpt of a %d-byte body kept %d bytes", len(body), len(e.Body))
+		// The HTML title form quotes, and a cut says so: a little more
+		// than maxServerText characters.
+		for name, field := range map[string]string{"body": e.Body, "detail": e.Detail, "code": e.Code, "type": e.Type, "attr": e.Attr} {
+			if n := utf8.RuneCountInString(field); n > maxServerText+60 {
+				t.Fatalf("%s of a %d-byte body kept %d characters", name, len(body), n)
+			}
+		}
+		if strings.Contains(msg, testKey) {
+			t.Fatalf("message holds the API key: %q", msg)
+		}
+		if i := strings.IndexFunc(msg, unicode.IsControl); i >= 0 {
+			t.Fatalf("message holds control character %q at %d: %q", msg[i], i, msg)
 		}
 	})
 }

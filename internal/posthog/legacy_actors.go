@@ -220,13 +220,16 @@ func (c *Client) legacyNextPage(ctx context.Context, prev *actorsPage) (*actorsP
 // without the slash, are taken from the host's root, not from the current
 // request path (which a browser would do, doubling the path). Absolute links must point at the
 // configured scheme and host: the API key is never sent elsewhere. A host
-// path prefix is kept once whether or not the link repeats it.
+// path prefix is kept once whether or not the link repeats it. The link must
+// lead back to the endpoint (and so the project) the page came from: a next
+// page elsewhere would answer another question, or be a write.
 //
 // A link with only a query ("?offset=200") stays on the current path.
 func (c *Client) resolveNext(next, current string) (string, url.Values, error) {
+	shown := c.redact.serverText(next)
 	u, err := url.Parse(strings.TrimSpace(next))
 	if err != nil {
-		return "", nil, fmt.Errorf("posthog: PostHog's next-page link %q is not a URL: %v", next, err)
+		return "", nil, fmt.Errorf("posthog: PostHog's next-page link %q is not a URL", shown)
 	}
 	if u.IsAbs() || u.Host != "" {
 		scheme := u.Scheme
@@ -234,8 +237,8 @@ func (c *Client) resolveNext(next, current string) (string, url.Values, error) {
 			scheme = c.base.Scheme
 		}
 		if !strings.EqualFold(u.Host, c.base.Host) || !strings.EqualFold(scheme, c.base.Scheme) {
-			return "", nil, fmt.Errorf("posthog: PostHog's next-page link points to %s://%s, not the configured host %s://%s; "+
-				"not following it (set the provider host to the URL PostHog uses for itself)", scheme, u.Host, c.base.Scheme, c.base.Host)
+			return "", nil, fmt.Errorf("posthog: PostHog's next-page link points to %s, not the configured host %s://%s; "+
+				"not following it (set the provider host to the URL PostHog uses for itself)", c.redact.serverText(scheme+"://"+u.Host), c.base.Scheme, c.base.Host)
 		}
 	}
 	p := u.EscapedPath()
@@ -249,7 +252,11 @@ func (c *Client) resolveNext(next, current string) (string, url.Values, error) {
 		p = strings.TrimPrefix(p, prefix)
 	}
 	if !strings.HasPrefix(p, "/api/") {
-		return "", nil, fmt.Errorf("posthog: PostHog's next-page link %q is not an API path; not following it", next)
+		return "", nil, fmt.Errorf("posthog: PostHog's next-page link %q is not an API path; not following it", shown)
+	}
+	if p != current {
+		return "", nil, fmt.Errorf("posthog: PostHog's next-page link leads to %s, not to %s where this list came from "+
+			"(another project or endpoint); not following it", c.redact.serverText(p), current)
 	}
 	return p, u.Query(), nil
 }

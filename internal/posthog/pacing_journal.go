@@ -30,6 +30,9 @@ type pacingJournal struct {
 	path   string
 	pacers map[RateClass]*pacer
 	now    func() time.Time
+	// maxBlock is the furthest into the future a block may reach (the
+	// client's longest accepted wait); a file that says more is wrong.
+	maxBlock time.Duration
 
 	mu sync.Mutex // serialises saves within the process
 }
@@ -49,18 +52,20 @@ func journalPath(dir, host, apiKey string) string {
 
 // openPacingJournal loads the history into the pacers and returns the
 // journal that keeps it up to date; nil when there is nothing to pace.
-func openPacingJournal(dir, host, apiKey string, pacers map[RateClass]*pacer, now func() time.Time) *pacingJournal {
+// Entries that cannot be true are ignored: end times in the future, and
+// blocks further ahead than maxBlock.
+func openPacingJournal(dir, host, apiKey string, pacers map[RateClass]*pacer, now func() time.Time, maxBlock time.Duration) *pacingJournal {
 	if dir == "" || len(pacers) == 0 {
 		return nil
 	}
-	j := &pacingJournal{path: journalPath(dir, host, apiKey), pacers: pacers, now: now}
+	j := &pacingJournal{path: journalPath(dir, host, apiKey), pacers: pacers, now: now, maxBlock: maxBlock}
 	pruneJournals(dir, now())
 	file := j.read()
 	at := now()
 	for class, p := range pacers {
 		p.mu.Lock()
 		p.ends = p.recent(file.Ends[class], at)
-		if b, ok := file.Blocked[class]; ok && time.Unix(0, b).After(at) {
+		if b, ok := file.Blocked[class]; ok && j.plausibleBlock(b, at) {
 			p.blocked = time.Unix(0, b)
 		}
 		p.mu.Unlock()
@@ -69,7 +74,9 @@ func openPacingJournal(dir, host, apiKey string, pacers map[RateClass]*pacer, no
 }
 
 // recent keeps the end times (Unix ns) that can still count in one of p's
-// windows, ascending, at most maxN of them. p.mu must be held.
+// windows, ascending, at most maxN of them. A call cannot have ended after
+// now: such an entry is wrong and would hold the pacer back, so it is
+// dropped. p.mu must be held.
 func (p *pacer) recent(ends []int64, now time.Time) []time.Time {
 	var longest time.Duration
 	for _, w := range p.windows {
@@ -78,7 +85,7 @@ func (p *pacer) recent(ends []int64, now time.Time) []time.Time {
 	out := make([]time.Time, 0, len(ends))
 	for _, e := range ends {
 		t := time.Unix(0, e)
-		if now.Sub(t) < longest && !t.After(now.Add(longest)) {
+		if now.Sub(t) < longest && !t.After(now) {
 			out = append(out, t)
 		}
 	}
@@ -141,11 +148,18 @@ func (j *pacingJournal) save(class RateClass) {
 	}
 	file.Ends[class] = ends
 	for c, b := range file.Blocked {
-		if !time.Unix(0, b).After(at) {
+		if !j.plausibleBlock(b, at) {
 			delete(file.Blocked, c)
 		}
 	}
 	j.write(file)
+}
+
+// plausibleBlock reports whether a block until b (Unix ns) still holds at
+// at and lies no further ahead than the longest accepted wait.
+func (j *pacingJournal) plausibleBlock(b int64, at time.Time) bool {
+	t := time.Unix(0, b)
+	return t.After(at) && t.Sub(at) <= j.maxBlock
 }
 
 // write replaces the file atomically (a temporary file renamed over it), so

@@ -69,7 +69,8 @@ func (w wirePerson) person() (Person, error) {
 	default:
 		var n int64
 		if err := json.Unmarshal(raw, &n); err != nil {
-			return p, fmt.Errorf("person id %s is neither an integer nor a string", raw)
+			// raw is the server's text: not quoted (errors quote no raw server text).
+			return p, fmt.Errorf("person id is neither an integer nor a string (JSON starting with %q)", raw[:1])
 		}
 		p.ID = n
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"regexp"
 	"time"
 
 	"github.com/google/uuid"
@@ -20,6 +21,9 @@ var (
 	queryPollInterval    = 500 * time.Millisecond
 	queryPollMaxInterval = 5 * time.Second
 )
+
+// queryIDRE matches the query ids the client polls.
+var queryIDRE = regexp.MustCompile(`^[A-Za-z0-9_-]{1,128}$`)
 
 // actorsResponse is the part of an ActorsQuery response this client reads
 // (docs/dev/posthog-behaviour.md#actors-query-answers), or an async query
@@ -66,12 +70,17 @@ func (c *Client) queryActors(ctx context.Context, projectID int64, src ActorsSou
 		if resp.QueryStatus != nil && resp.QueryStatus.ID != "" {
 			id = resp.QueryStatus.ID
 		}
+		// The id goes into the URL that carries the key: it must be one
+		// path segment of plain characters, as PostHog's ids are.
+		if !queryIDRE.MatchString(id) {
+			return nil, fmt.Errorf("POST %s: unexpected response from PostHog: query id %q is not an id; not polling it", path, c.redact.serverText(id))
+		}
 		if resp, err = c.pollQuery(ctx, projectID, id, resp.QueryStatus); err != nil {
 			return nil, err
 		}
 	}
 	if resp.Error != nil && *resp.Error != "" {
-		return nil, fmt.Errorf("POST %s: PostHog reported a query error: %s", path, *resp.Error)
+		return nil, fmt.Errorf("POST %s: PostHog reported a query error: %s", path, c.redact.serverText(*resp.Error))
 	}
 	return decodeActors(http.MethodPost, path, resp)
 }
@@ -79,11 +88,19 @@ func (c *Client) queryActors(ctx context.Context, projectID int64, src ActorsSou
 // pollQuery waits for an asynchronous query
 // (docs/dev/posthog-behaviour.md#query-api): GET /query/:id/ answers 202
 // while running and 200 with query_status.results when complete; a failed
-// query is a 400/500 APIError from do.
+// query is a 400/500 APIError from do. A query still incomplete after
+// c.maxQueryWait is an error: a server that never finishes must not hold
+// the caller until its deadline, which may be far away.
 func (c *Client) pollQuery(ctx context.Context, projectID int64, id string, st *queryStatus) (actorsResponse, error) {
 	path := endpointQueryStatus.at(projectID, id)
 	wait := queryPollInterval
-	for st == nil || !st.Complete {
+	start := c.now()
+	for polls := 0; st == nil || !st.Complete; polls++ {
+		if waited := c.now().Sub(start); waited+wait > c.maxQueryWait {
+			return actorsResponse{}, fmt.Errorf("GET %s: PostHog query %s is still running after %s (%d polls); giving up instead of "+
+				"polling for longer than %s (ask for fewer persons, or try again when PostHog is less busy)",
+				path, c.redact.serverText(id), waited.Round(time.Millisecond), polls, c.maxQueryWait)
+		}
 		if err := sleepCtx(ctx, wait); err != nil {
 			return actorsResponse{}, fmt.Errorf("waiting for PostHog query %s: %w", id, err)
 		}
@@ -102,13 +119,13 @@ func (c *Client) pollQuery(ctx context.Context, projectID int64, id string, st *
 	if st.Error {
 		msg := "no error message"
 		if st.ErrorMessage != nil {
-			msg = *st.ErrorMessage
+			msg = c.redact.serverText(*st.ErrorMessage)
 		}
 		return actorsResponse{}, fmt.Errorf("GET %s: PostHog query failed: %s", path, msg)
 	}
 	var resp actorsResponse
 	if err := json.Unmarshal(st.Results, &resp); err != nil {
-		return actorsResponse{}, fmt.Errorf("GET %s: unexpected query results from PostHog: %v", path, err)
+		return actorsResponse{}, fmt.Errorf("GET %s: unexpected query results from PostHog: %s", path, c.redact.serverText(err.Error()))
 	}
 	return resp, nil
 }

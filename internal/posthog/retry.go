@@ -147,9 +147,10 @@ func backoff(n int, minWait, maxWait time.Duration, r float64) time.Duration {
 }
 
 // retryWait decides how long to wait before retry number n. A wait the server
-// asked for is used as is, with no upper clamp (waiting 40 s is right when
-// PostHog says 40 s); the caller refuses to wait past the context deadline.
-// Otherwise it is the jittered backoff. asked reports which one applied.
+// asked for is used as is, not clamped (waiting 40 s is right when PostHog
+// says 40 s); the caller refuses one longer than its MaxRetryWait or past the
+// context deadline. Otherwise it is the jittered backoff. asked reports
+// which one applied.
 func retryWait(n int, h http.Header, detail string, minWait, maxWait time.Duration, now time.Time, r float64) (wait time.Duration, asked bool) {
 	if d, ok := serverRequestedWait(h, detail, now); ok && d > 0 {
 		return d, true

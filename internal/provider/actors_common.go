@@ -10,10 +10,15 @@ import (
 )
 
 // read lists the persons of source with the common settings (project, API,
-// limit, page size) and stores them in the model; title names the data
+// limit, page size, timeouts.read) and stores them in the model; title names the data
 // source in the error summary. The client does the paging and the choice
 // between the Query API and the legacy endpoint.
 func (m *actorsCommonModel) read(ctx context.Context, data *providerData, title string, source posthog.ActorsSource, diags *diag.Diagnostics) {
+	ctx, cancel, deadline, ok := startRead(ctx, m.Timeouts, diags)
+	if !ok {
+		return
+	}
+	defer cancel()
 	projectID := dataSourceProject(data, m.ProjectID, diags)
 	if diags.HasError() {
 		return
@@ -32,7 +37,7 @@ func (m *actorsCommonModel) read(ctx context.Context, data *providerData, title 
 	}
 	res, err := data.client.ListActors(ctx, projectID, req)
 	if err != nil {
-		diags.AddError("Unable to list "+title, err.Error())
+		diags.AddError("Unable to list "+title, deadline.explain(ctx, err))
 		return
 	}
 	m.setResult(res, diags)

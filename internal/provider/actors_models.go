@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/datasource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/posthog-persons/terraform-provider-posthog/internal/posthog"
@@ -22,6 +23,7 @@ type actorsCommonModel struct {
 	Persons    []actorPersonModel    `tfsdk:"persons"`
 	HasMore    types.Bool            `tfsdk:"has_more"`
 	APIUsed    types.String          `tfsdk:"api_used"`
+	Timeouts   timeouts.Value        `tfsdk:"timeouts"`
 }
 
 type propertyFilterModel struct {

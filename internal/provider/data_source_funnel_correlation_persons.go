@@ -40,7 +40,7 @@ func (d *funnelCorrelationPersonsDataSource) Metadata(_ context.Context, req dat
 	resp.TypeName = req.ProviderTypeName + "_funnel_correlation_persons"
 }
 
-func (d *funnelCorrelationPersonsDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
+func (d *funnelCorrelationPersonsDataSource) Schema(ctx context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
 	attrs := funnelActorsAttributes()
 	attrs["event"] = schema.SingleNestedAttribute{
 		MarkdownDescription: "The correlated event, with optional property filters: lists the funnel entrants who did " +
@@ -69,6 +69,7 @@ func (d *funnelCorrelationPersonsDataSource) Schema(_ context.Context, _ datasou
 			"(`FunnelCorrelationActorsQuery`) or, on instances without one, the legacy `persons/funnel/correlation/` " +
 			"endpoint (see `api`). At most `limit` persons are returned; `has_more` says whether PostHog had more.",
 		Attributes: attrs,
+		Blocks:     map[string]schema.Block{"timeouts": dataSourceTimeoutsBlock(ctx)},
 	}
 }
 

@@ -37,7 +37,7 @@ func (d *funnelPersonsDataSource) Metadata(_ context.Context, req datasource.Met
 	resp.TypeName = req.ProviderTypeName + "_funnel_persons"
 }
 
-func (d *funnelPersonsDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
+func (d *funnelPersonsDataSource) Schema(ctx context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
 	attrs := funnelActorsAttributes()
 	attrs["step"] = schema.Int64Attribute{
 		MarkdownDescription: "Which persons to list, by 1-based step number. A positive `N` lists the persons who " +
@@ -53,6 +53,7 @@ func (d *funnelPersonsDataSource) Schema(_ context.Context, _ datasource.SchemaR
 			"`FunnelsQuery`) or, on instances without one, the legacy `persons/funnel/` endpoint (see `api`). " +
 			"At most `limit` persons are returned; `has_more` says whether PostHog had more.",
 		Attributes: attrs,
+		Blocks:     map[string]schema.Block{"timeouts": dataSourceTimeoutsBlock(ctx)},
 	}
 }
 

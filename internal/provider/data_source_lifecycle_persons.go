@@ -42,7 +42,7 @@ func (d *lifecyclePersonsDataSource) Metadata(_ context.Context, req datasource.
 	resp.TypeName = req.ProviderTypeName + "_lifecycle_persons"
 }
 
-func (d *lifecyclePersonsDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
+func (d *lifecyclePersonsDataSource) Schema(ctx context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
 	attrs := actorsCommonAttributes("lifecycle")
 	attrs["events"] = schema.ListNestedAttribute{
 		MarkdownDescription: "The events that count as activity, each with optional property filters. PostHog combines " +
@@ -76,6 +76,7 @@ func (d *lifecyclePersonsDataSource) Schema(_ context.Context, _ datasource.Sche
 			"`LifecycleQuery`) or, on instances without one, the legacy `persons/lifecycle/` endpoint (see `api`). " +
 			"At most `limit` persons are returned; `has_more` says whether PostHog had more.",
 		Attributes: attrs,
+		Blocks:     map[string]schema.Block{"timeouts": dataSourceTimeoutsBlock(ctx)},
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/datasource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
@@ -30,9 +31,10 @@ type personCohortsDataSource struct {
 }
 
 type personCohortsModel struct {
-	ProjectID types.String `tfsdk:"project_id"`
-	PersonID  types.String `tfsdk:"person_id"`
-	Cohorts   types.List   `tfsdk:"cohorts"`
+	ProjectID types.String   `tfsdk:"project_id"`
+	PersonID  types.String   `tfsdk:"person_id"`
+	Cohorts   types.List     `tfsdk:"cohorts"`
+	Timeouts  timeouts.Value `tfsdk:"timeouts"`
 }
 
 var cohortAttrTypes = map[string]attr.Type{
@@ -45,7 +47,7 @@ func (d *personCohortsDataSource) Metadata(_ context.Context, req datasource.Met
 	resp.TypeName = req.ProviderTypeName + "_person_cohorts"
 }
 
-func (d *personCohortsDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
+func (d *personCohortsDataSource) Schema(ctx context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "Lists the cohorts a person belongs to, static and dynamic, so that a deletion pipeline can see " +
 			"where else a user's data is used. Deleted cohorts are not listed. The API key needs the `person:read` and " +
@@ -69,6 +71,7 @@ func (d *personCohortsDataSource) Schema(_ context.Context, _ datasource.SchemaR
 				},
 			},
 		},
+		Blocks: map[string]schema.Block{"timeouts": dataSourceTimeoutsBlock(ctx)},
 	}
 }
 
@@ -82,6 +85,11 @@ func (d *personCohortsDataSource) Read(ctx context.Context, req datasource.ReadR
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	ctx, cancel, deadline, ok := startRead(ctx, model.Timeouts, &resp.Diagnostics)
+	if !ok {
+		return
+	}
+	defer cancel()
 	projectID := dataSourceProject(d.data, model.ProjectID, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
@@ -95,7 +103,7 @@ func (d *personCohortsDataSource) Read(ctx context.Context, req datasource.ReadR
 					"data.posthog_persons first (a deleted person has no cohorts).", projectID, personID))
 			return
 		}
-		resp.Diagnostics.AddError("Unable to read the person's cohorts", err.Error())
+		resp.Diagnostics.AddError("Unable to read the person's cohorts", deadline.explain(ctx, err))
 		return
 	}
 	values := make([]attr.Value, len(cohorts))

@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/datasource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
@@ -29,13 +30,14 @@ type personDeletionStatusDataSource struct {
 }
 
 type personDeletionStatusModel struct {
-	ProjectID      types.String `tfsdk:"project_id"`
-	Status         types.String `tfsdk:"status"`
-	PersonUUID     types.String `tfsdk:"person_uuid"`
-	Deletions      types.List   `tfsdk:"deletions"`
-	TotalCount     types.Int64  `tfsdk:"total_count"`
-	PendingCount   types.Int64  `tfsdk:"pending_count"`
-	CompletedCount types.Int64  `tfsdk:"completed_count"`
+	ProjectID      types.String   `tfsdk:"project_id"`
+	Status         types.String   `tfsdk:"status"`
+	PersonUUID     types.String   `tfsdk:"person_uuid"`
+	Deletions      types.List     `tfsdk:"deletions"`
+	TotalCount     types.Int64    `tfsdk:"total_count"`
+	PendingCount   types.Int64    `tfsdk:"pending_count"`
+	CompletedCount types.Int64    `tfsdk:"completed_count"`
+	Timeouts       timeouts.Value `tfsdk:"timeouts"`
 }
 
 var deletionRowAttrTypes = map[string]attr.Type{
@@ -49,7 +51,7 @@ func (d *personDeletionStatusDataSource) Metadata(_ context.Context, req datasou
 	resp.TypeName = req.ProviderTypeName + "_person_deletion_status"
 }
 
-func (d *personDeletionStatusDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
+func (d *personDeletionStatusDataSource) Schema(ctx context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "Reads PostHog's event-deletion queue (`deletion_status`): one row per queued deletion of a " +
 			"person's events, `pending` until PostHog's weekly deletion job verifies it, then `completed`. Every page is " +
@@ -83,6 +85,7 @@ func (d *personDeletionStatusDataSource) Schema(_ context.Context, _ datasource.
 			"pending_count":   schema.Int64Attribute{MarkdownDescription: "How many matching rows are pending.", Computed: true},
 			"completed_count": schema.Int64Attribute{MarkdownDescription: "How many matching rows are completed.", Computed: true},
 		},
+		Blocks: map[string]schema.Block{"timeouts": dataSourceTimeoutsBlock(ctx)},
 	}
 }
 
@@ -96,6 +99,11 @@ func (d *personDeletionStatusDataSource) Read(ctx context.Context, req datasourc
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	ctx, cancel, deadline, ok := startRead(ctx, model.Timeouts, &resp.Diagnostics)
+	if !ok {
+		return
+	}
+	defer cancel()
 	projectID := dataSourceProject(d.data, model.ProjectID, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
@@ -105,7 +113,7 @@ func (d *personDeletionStatusDataSource) Read(ctx context.Context, req datasourc
 		PersonUUID: model.PersonUUID.ValueString(),
 	})
 	if err != nil {
-		resp.Diagnostics.AddError("Unable to read the deletion status", err.Error())
+		resp.Diagnostics.AddError("Unable to read the deletion status", deadline.explain(ctx, err))
 		return
 	}
 	values := make([]attr.Value, len(rows))

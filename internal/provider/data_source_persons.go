@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/datasource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-validators/datasourcevalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/listvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
@@ -29,14 +30,15 @@ type personsDataSource struct {
 }
 
 type personsDataSourceModel struct {
-	ProjectID     types.String `tfsdk:"project_id"`
-	DistinctIDs   types.List   `tfsdk:"distinct_ids"`
-	UUIDs         types.List   `tfsdk:"uuids"`
-	Persons       types.Map    `tfsdk:"persons"`
-	PersonUUIDs   types.Map    `tfsdk:"person_uuids"`
-	UnmatchedIDs  types.List   `tfsdk:"unmatched_ids"`
-	FoundCount    types.Int64  `tfsdk:"found_count"`
-	RequestedSize types.Int64  `tfsdk:"requested_count"`
+	ProjectID     types.String   `tfsdk:"project_id"`
+	DistinctIDs   types.List     `tfsdk:"distinct_ids"`
+	UUIDs         types.List     `tfsdk:"uuids"`
+	Persons       types.Map      `tfsdk:"persons"`
+	PersonUUIDs   types.Map      `tfsdk:"person_uuids"`
+	UnmatchedIDs  types.List     `tfsdk:"unmatched_ids"`
+	FoundCount    types.Int64    `tfsdk:"found_count"`
+	RequestedSize types.Int64    `tfsdk:"requested_count"`
+	Timeouts      timeouts.Value `tfsdk:"timeouts"`
 }
 
 // personAttrTypes is the object type of one entry of persons.
@@ -54,7 +56,7 @@ func (d *personsDataSource) Metadata(_ context.Context, req datasource.MetadataR
 	resp.TypeName = req.ProviderTypeName + "_persons"
 }
 
-func (d *personsDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
+func (d *personsDataSource) Schema(ctx context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "Looks up persons by distinct ids or by UUIDs with PostHog's batch endpoints. " +
 			"PostHog reads only the first 200 ids of a batch call, so the lookup is split into batches of 200 and " +
@@ -128,6 +130,7 @@ func (d *personsDataSource) Schema(_ context.Context, _ datasource.SchemaRequest
 				Computed:            true,
 			},
 		},
+		Blocks: map[string]schema.Block{"timeouts": dataSourceTimeoutsBlock(ctx)},
 	}
 }
 
@@ -147,6 +150,11 @@ func (d *personsDataSource) Read(ctx context.Context, req datasource.ReadRequest
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	ctx, cancel, deadline, ok := startRead(ctx, model.Timeouts, &resp.Diagnostics)
+	if !ok {
+		return
+	}
+	defer cancel()
 	projectID := dataSourceProject(d.data, model.ProjectID, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
@@ -158,7 +166,7 @@ func (d *personsDataSource) Read(ctx context.Context, req datasource.ReadRequest
 	}
 	found, err := d.data.lookups.Resolve(ctx, projectID, byUUID, ids)
 	if err != nil {
-		resp.Diagnostics.AddError("Unable to look up persons", err.Error())
+		resp.Diagnostics.AddError("Unable to look up persons", deadline.explain(ctx, err))
 		return
 	}
 

@@ -32,6 +32,7 @@ const (
 	defaultHost           = "https://us.posthog.com"
 	defaultMaxRetries     = 4
 	defaultRequestTimeout = 60 * time.Second
+	defaultMaxRetryWait   = posthog.DefaultMaxRetryWait
 
 	envHost      = "POSTHOG_HOST"
 	envAPIKey    = "POSTHOG_API_KEY"
@@ -66,6 +67,7 @@ type providerModel struct {
 	MaxRetries     types.Int64  `tfsdk:"max_retries"`
 	RequestTimeout types.String `tfsdk:"request_timeout"`
 	RateLimits     types.Bool   `tfsdk:"rate_limits_enabled"`
+	MaxRetryWait   types.String `tfsdk:"max_retry_wait"`
 }
 
 // providerData is what resources and data sources receive from Configure.
@@ -117,7 +119,15 @@ func (p *PosthogProvider) Schema(_ context.Context, _ provider.SchemaRequest, re
 			},
 			"request_timeout": schema.StringAttribute{
 				MarkdownDescription: fmt.Sprintf("How long one HTTP request may take, as a Go duration such as `30s` "+
-					"or `2m`. Defaults to `%s`.", defaultRequestTimeout),
+					"or `2m`. Defaults to `%s`.", durationText(defaultRequestTimeout)),
+				Optional: true,
+			},
+			"max_retry_wait": schema.StringAttribute{
+				MarkdownDescription: fmt.Sprintf("The longest wait before a retry that the provider accepts when PostHog "+
+					"(or a proxy in front of it) asks for one, with a `Retry-After` header or in its throttling message, as a Go "+
+					"duration such as `90s` or `10m`. A request asked to wait longer fails at once with an error that says how "+
+					"long PostHog asked for, instead of hanging; the provider's own pacing also never holds requests back "+
+					"longer than this after a 429. Defaults to `%s`.", durationText(defaultMaxRetryWait)),
 				Optional: true,
 			},
 			"rate_limits_enabled": schema.BoolAttribute{
@@ -165,6 +175,7 @@ func (p *PosthogProvider) Configure(ctx context.Context, req provider.ConfigureR
 		RequestTimeout:   settings.requestTimeout,
 		RateLimits:       settings.rateLimits,
 		PacingJournalDir: settings.journalDir,
+		MaxRetryWait:     settings.maxRetryWait,
 		UserAgent:        "terraform-provider-posthog/" + p.version,
 	})
 	if err != nil {
@@ -203,13 +214,14 @@ type providerSettings struct {
 	requestTimeout time.Duration
 	rateLimits     posthog.RateLimits
 	journalDir     string
+	maxRetryWait   time.Duration
 }
 
 // resolveSettings merges configuration with the environment (configuration
 // wins) and validates the result. lookupEnv is os.LookupEnv outside tests.
 func resolveSettings(config providerModel, lookupEnv func(string) (string, bool)) (providerSettings, diag.Diagnostics) {
 	var diags diag.Diagnostics
-	settings := providerSettings{maxRetries: defaultMaxRetries, requestTimeout: defaultRequestTimeout}
+	settings := providerSettings{maxRetries: defaultMaxRetries, requestTimeout: defaultRequestTimeout, maxRetryWait: defaultMaxRetryWait}
 
 	settings.host = stringSetting(config.Host, envHost, lookupEnv)
 	if settings.host == "" {
@@ -252,6 +264,16 @@ func resolveSettings(config providerModel, lookupEnv func(string) (string, bool)
 		settings.requestTimeout = d
 	}
 
+	if !config.MaxRetryWait.IsNull() {
+		d, err := time.ParseDuration(config.MaxRetryWait.ValueString())
+		if err != nil || d <= 0 {
+			diags.AddAttributeError(path.Root("max_retry_wait"), "Invalid max_retry_wait",
+				fmt.Sprintf("max_retry_wait must be a positive Go duration such as \"90s\" or \"10m\", got %q.",
+					config.MaxRetryWait.ValueString()))
+		}
+		settings.maxRetryWait = d
+	}
+
 	settings.journalDir = pacingJournalDir(lookupEnv)
 	if !config.RateLimits.IsNull() && !config.RateLimits.ValueBool() {
 		settings.rateLimits = posthog.RateLimits{Disabled: true}
@@ -276,24 +298,31 @@ func stringSetting(value types.String, env string, lookupEnv func(string) (strin
 
 // validateHost rejects hosts the client cannot use and warns about
 // plain-text HTTP to anything but this machine: the API key would travel
-// unencrypted.
+// unencrypted. No message repeats a user:password the host may hold.
 func validateHost(host string) diag.Diagnostics {
 	var diags diag.Diagnostics
+	shown := posthog.RedactHost(host)
 	u, err := url.Parse(host)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		diags.AddAttributeError(path.Root("host"), "Invalid PostHog host",
-			fmt.Sprintf("host must be an absolute http(s) URL such as %q or \"https://eu.posthog.com\", got %q.", defaultHost, host))
+			fmt.Sprintf("host must be an absolute http(s) URL such as %q or \"https://eu.posthog.com\", got %q.", defaultHost, shown))
+		return diags
+	}
+	if u.User != nil {
+		diags.AddAttributeError(path.Root("host"), "Invalid PostHog host",
+			fmt.Sprintf("host must not contain a user name or password, got %q: the provider authenticates with api_key "+
+				"(POSTHOG_API_KEY) only. Remove the credentials from the URL, and change that password if it was shared.", shown))
 		return diags
 	}
 	if u.Path != "" && u.Path != "/" {
 		diags.AddAttributeError(path.Root("host"), "Invalid PostHog host",
-			fmt.Sprintf("host must not contain a path (the provider adds /api/projects/...), got %q; use %q.", host, u.Scheme+"://"+u.Host))
+			fmt.Sprintf("host must not contain a path (the provider adds /api/projects/...), got %q; use %q.", shown, u.Scheme+"://"+u.Host))
 		return diags
 	}
 	if u.Scheme == "http" && !isLoopback(u.Hostname()) {
 		diags.AddAttributeWarning(path.Root("host"), "Unencrypted PostHog host",
 			fmt.Sprintf("host %q uses plain http, so the API key and personal data cross the network unencrypted. "+
-				"Use https unless this host is a local test server.", host))
+				"Use https unless this host is a local test server.", shown))
 	}
 	return diags
 }
@@ -329,4 +358,17 @@ func pacingJournalDir(lookupEnv func(string) (string, bool)) string {
 		return ""
 	}
 	return filepath.Join(cache, "terraform-provider-posthog")
+}
+
+// durationText writes a default duration as users write it ("5m", not
+// "5m0s").
+func durationText(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
 }
