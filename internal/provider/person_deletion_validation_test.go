@@ -20,7 +20,7 @@ func TestAccPersonDeletion_PlanTimeValidation(t *testing.T) {
 		{"both lists", fmt.Sprintf(`
   distinct_ids = ["alice"]
   uuids        = [%q]`, uuid), `(?s)Invalid Attribute Combination.*distinct_ids.*uuids`},
-		{"neither list", `delete_events = true`, `(?s)Exactly one of these attributes must be configured:\s+\[distinct_ids,uuids,distinct_ids_file,uuids_file\]`},
+		{"neither list", `delete_events = true`, `(?s)Exactly one of these attributes must be configured:\s+\[distinct_ids,uuids,distinct_ids_file,uuids_file,distinct_ids_wo,uuids_wo\]`},
 		{"empty id", `distinct_ids = ["alice", ""]`, `Empty distinct id`},
 		{"blank id", `distinct_ids = ["  "]`, `Empty distinct id`},
 		{"duplicate ids", `distinct_ids = ["alice", "bob", "alice"]`, `(?s)Duplicate id.*"alice" is listed twice`},
@@ -80,6 +80,16 @@ func TestAccPersonDeletion_PlanTimeValidation(t *testing.T) {
   host    = %q
   api_key = %q
 }`, env.URL, acctest.APIKey), `Missing PostHog project id`},
+		{"project token as api key", fmt.Sprintf(`provider "posthog" {
+  host       = %q
+  api_key    = "phc_0123456789abcdef"
+  project_id = "1"
+}`, env.URL), `(?s)A project token is not an API key.*personal\s+API key \(phx_...\)`},
+		{"ingestion host", fmt.Sprintf(`provider "posthog" {
+  host       = "https://eu.i.posthog.com"
+  api_key    = %q
+  project_id = "1"
+}`, acctest.APIKey), `(?s)Ingestion host instead of API host.*Use\s+"https://eu.posthog.com"`},
 	}
 	for _, tc := range providerCases {
 		t.Run(tc.name, func(t *testing.T) {

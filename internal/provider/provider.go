@@ -68,6 +68,7 @@ type providerModel struct {
 	RequestTimeout types.String `tfsdk:"request_timeout"`
 	RateLimits     types.Bool   `tfsdk:"rate_limits_enabled"`
 	MaxRetryWait   types.String `tfsdk:"max_retry_wait"`
+	JournalDir     types.String `tfsdk:"rate_limit_journal_dir"`
 }
 
 // providerData is what resources and data sources receive from Configure.
@@ -130,15 +131,23 @@ func (p *PosthogProvider) Schema(_ context.Context, _ provider.SchemaRequest, re
 					"longer than this after a 429. Defaults to `%s`.", durationText(defaultMaxRetryWait)),
 				Optional: true,
 			},
+			"rate_limit_journal_dir": schema.StringAttribute{
+				MarkdownDescription: "Where the provider keeps its pacing journal: the end times of its recent calls (timestamps only, " +
+					"in a file named by a hash of host and key, deleted after 2 hours unused), so that the apply after a plan, run " +
+					"in another process, does not spend the rate-limit budget the plan used. Defaults to the `" + envPacingJournalDir +
+					"` environment variable, then to `terraform-provider-posthog` in the platform's cache directory (`$XDG_CACHE_HOME` " +
+					"or `~/.cache` on Linux, `~/Library/Caches` on macOS, `%LocalAppData%` on Windows); on CI runners that is the " +
+					"runner's cache directory. `off` turns the journal off (each process then paces on its own).",
+				Optional: true,
+			},
 			"rate_limits_enabled": schema.BoolAttribute{
 				MarkdownDescription: "Whether the provider paces its requests to PostHog Cloud's rate limits for personal " +
 					"API keys, so that large runs wait for free slots instead of being throttled (429): deletions " +
 					"480 per minute and 4800 per hour, other persons requests 240 per minute, Query API requests " +
 					"240 per minute and 2400 per hour. Pacing is per provider configuration; throttling caused by " +
 					"other users of the same key is still retried. So that an apply does not spend the budget its plan " +
-					"already used, the provider keeps the times of its recent calls (timestamps only, in a file named by " +
-					"a hash of host and key) in `terraform-provider-posthog` under the user's cache directory, or in the " +
-					"directory named by the `" + envPacingJournalDir + "` environment variable (`off` turns this off). Set to `false` for self-hosted instances " +
+					"already used, the provider keeps the times of its recent calls in a journal (see `rate_limit_journal_dir`). " +
+					"Set to `false` for self-hosted instances " +
 					"without rate limits. Defaults to `true`. For testing against an emulator whose windows are " +
 					"shortened, the `" + envRateLimitScale + "` environment variable (a number F, default 1) " +
 					"divides every window by F; it is not meant for use against PostHog.",
@@ -231,10 +240,17 @@ func resolveSettings(config providerModel, lookupEnv func(string) (string, bool)
 	diags.Append(validateHost(settings.host)...)
 
 	settings.apiKey = stringSetting(config.APIKey, envAPIKey, lookupEnv)
-	if settings.apiKey == "" {
+	switch {
+	case settings.apiKey == "":
 		diags.AddAttributeError(path.Root("api_key"), "Missing PostHog API key",
 			"Set api_key in the provider block or the "+envAPIKey+" environment variable to a PostHog personal API key "+
 				"(Settings > Personal API keys) with the person:read and person:write scopes.")
+	case strings.HasPrefix(settings.apiKey, "phc_"):
+		// The token is not repeated: it is public, but the message goes to logs.
+		diags.AddAttributeError(path.Root("api_key"), "A project token is not an API key",
+			"api_key (or "+envAPIKey+") holds a project token (phc_...), which PostHog's SDKs use to send events; it cannot "+
+				"read or delete persons. Create a personal API key (phx_...) in PostHog under Settings > Personal API keys, "+
+				"with the person:read and person:write scopes, and use that instead.")
 	}
 
 	if raw := stringSetting(config.ProjectID, envProjectID, lookupEnv); raw != "" {
@@ -274,7 +290,7 @@ func resolveSettings(config providerModel, lookupEnv func(string) (string, bool)
 		settings.maxRetryWait = d
 	}
 
-	settings.journalDir = pacingJournalDir(lookupEnv)
+	settings.journalDir = pacingJournalDir(config.JournalDir, lookupEnv)
 	if !config.RateLimits.IsNull() && !config.RateLimits.ValueBool() {
 		settings.rateLimits = posthog.RateLimits{Disabled: true}
 	} else if raw, ok := lookupEnv(envRateLimitScale); ok && strings.TrimSpace(raw) != "" {
@@ -319,12 +335,28 @@ func validateHost(host string) diag.Diagnostics {
 			fmt.Sprintf("host must not contain a path (the provider adds /api/projects/...), got %q; use %q.", shown, u.Scheme+"://"+u.Host))
 		return diags
 	}
+	if api, ok := apiHostOf(u.Hostname()); ok {
+		diags.AddAttributeError(path.Root("host"), "Ingestion host instead of API host",
+			fmt.Sprintf("host %q is PostHog's ingestion host, which only takes events; the persons API is served by the "+
+				"app host. Use %q.", shown, "https://"+api))
+		return diags
+	}
 	if u.Scheme == "http" && !isLoopback(u.Hostname()) {
 		diags.AddAttributeWarning(path.Root("host"), "Unencrypted PostHog host",
 			fmt.Sprintf("host %q uses plain http, so the API key and personal data cross the network unencrypted. "+
 				"Use https unless this host is a local test server.", shown))
 	}
 	return diags
+}
+
+// apiHostOf maps PostHog Cloud's ingestion hosts (us.i.posthog.com,
+// eu.i.posthog.com) to their app hosts.
+func apiHostOf(hostname string) (string, bool) {
+	region, ok := strings.CutSuffix(strings.ToLower(hostname), ".i.posthog.com")
+	if !ok || region == "" || strings.Contains(region, ".") {
+		return "", false
+	}
+	return region + ".posthog.com", true
 }
 
 func isLoopback(hostname string) bool {
@@ -343,11 +375,11 @@ func parseProjectID(raw string) (int64, error) {
 
 // pacingJournalDir is where the client shares its pacing history with the
 // provider processes of later Terraform commands (the apply after a plan):
-// $POSTHOG_RATE_LIMIT_JOURNAL_DIR, or terraform-provider-posthog in the
-// user's cache directory; "" (no journal) for "off" or without a cache
-// directory.
-func pacingJournalDir(lookupEnv func(string) (string, bool)) string {
-	if raw, ok := lookupEnv(envPacingJournalDir); ok && strings.TrimSpace(raw) != "" {
+// rate_limit_journal_dir, else $POSTHOG_RATE_LIMIT_JOURNAL_DIR, else
+// terraform-provider-posthog in the platform's cache directory; "" (no
+// journal) for "off" or without a cache directory.
+func pacingJournalDir(configured types.String, lookupEnv func(string) (string, bool)) string {
+	if raw := stringSetting(configured, envPacingJournalDir, lookupEnv); strings.TrimSpace(raw) != "" {
 		if strings.TrimSpace(raw) == "off" {
 			return ""
 		}

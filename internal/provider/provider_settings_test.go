@@ -1,6 +1,8 @@
 package provider
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -82,6 +84,12 @@ func TestResolveSettingsDiagnostics(t *testing.T) {
 			map[string]string{envAPIKey: "k"}, diag.SeverityError, "request_timeout must be a positive Go duration"},
 		{"bad retries", func(m *providerModel) { m.MaxRetries = types.Int64Value(-1) },
 			map[string]string{envAPIKey: "k"}, diag.SeverityError, "max_retries must be between 0 and 20"},
+		{"project token as the key", func(*providerModel) {},
+			map[string]string{envAPIKey: "phc_abc123"}, diag.SeverityError, "holds a project token (phc_...)"},
+		{"US ingestion host", func(m *providerModel) { m.Host = types.StringValue("https://us.i.posthog.com") },
+			map[string]string{envAPIKey: "k"}, diag.SeverityError, `Use "https://us.posthog.com"`},
+		{"EU ingestion host from env", func(*providerModel) {},
+			map[string]string{envAPIKey: "k", envHost: "https://EU.i.posthog.com/"}, diag.SeverityError, `Use "https://eu.posthog.com"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -106,5 +114,31 @@ func TestResolveSettingsLoopbackHTTPIsQuiet(t *testing.T) {
 		if len(diags) != 0 {
 			t.Errorf("%s: unexpected diagnostics %v", host, diags)
 		}
+	}
+}
+
+func TestResolveSettingsProjectTokenIsNotRepeated(t *testing.T) {
+	_, diags := resolveSettings(emptyConfig(), envFrom(map[string]string{envAPIKey: "phc_secretish"}))
+	for _, d := range diags {
+		if strings.Contains(d.Summary()+d.Detail(), "phc_secretish") {
+			t.Errorf("a diagnostic repeats the token: %v", d)
+		}
+	}
+}
+
+func TestPacingJournalDir(t *testing.T) {
+	env := envFrom(map[string]string{envPacingJournalDir: "/from/env"})
+	if got := pacingJournalDir(types.StringValue("/from/config"), env); got != "/from/config" {
+		t.Errorf("configured dir: %q", got)
+	}
+	if got := pacingJournalDir(types.StringNull(), env); got != "/from/env" {
+		t.Errorf("dir from the environment: %q", got)
+	}
+	if got := pacingJournalDir(types.StringValue("off"), env); got != "" {
+		t.Errorf("off: %q", got)
+	}
+	cache, err := os.UserCacheDir()
+	if got := pacingJournalDir(types.StringNull(), envFrom(nil)); err == nil && got != filepath.Join(cache, "terraform-provider-posthog") {
+		t.Errorf("default: %q, want under %q", got, cache)
 	}
 }
