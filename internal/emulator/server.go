@@ -98,7 +98,7 @@ func New(cfg Config) *Server {
 	}
 	s := &Server{
 		cfg:      cfg,
-		st:       newStore(),
+		st:       newStore(cfg.ProjectID),
 		stats:    newStatsRecorder(),
 		throttle: newThrottler(cfg.RateLimitScale),
 		faults:   newFaults(cfg),

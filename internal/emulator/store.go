@@ -4,6 +4,7 @@ import (
 	"maps"
 	"slices"
 	"sort"
+	"strconv"
 	"time"
 
 	"github.com/google/uuid"
@@ -14,6 +15,10 @@ import (
 type person struct {
 	id           int64
 	uuid         string
+	// tombstoned: the ClickHouse person row carries is_deleted (written before the
+	// Postgres delete), so HogQL's persons table no longer has it even while the
+	// Postgres row survives a failed delete (docs/dev/posthog-behaviour.md#bulk-delete).
+	tombstoned   bool
 	distinctIDs  []string // in the order they were attached ("order stored": docs/dev/posthog-behaviour.md#person-shapes)
 	props        map[string]any
 	isIdentified bool
@@ -31,6 +36,7 @@ type event struct {
 	personUUID string
 	props      map[string]any
 	timestamp  time.Time
+	insertedAt time.Time // emulator clock at ingestion (ClickHouse inserted_at)
 }
 
 // asyncDeletion mirrors posthog_asyncdeletion for deletion_type Person (docs/dev/posthog-behaviour.md#event-deletion).
@@ -54,6 +60,7 @@ type failureSpec struct {
 }
 
 type store struct {
+	teamID         int
 	nextPersonID   int64
 	nextDeletionID int64
 	persons        map[string]*person // by uuid
@@ -62,12 +69,14 @@ type store struct {
 	deletions      []*asyncDeletion
 	queued         []queuedDeletion
 	failures       map[string][]*failureSpec // by person uuid
+	postgresFails  int                       // Postgres batch deletes still to fail
 	cohorts        map[int]*cohort
 	nextCohortID   int
 }
 
-func newStore() *store {
+func newStore(teamID int) *store {
 	return &store{
+		teamID:         teamID,
 		nextPersonID:   1,
 		nextDeletionID: 1,
 		persons:        map[string]*person{},
@@ -78,10 +87,30 @@ func newStore() *store {
 	}
 }
 
+// personNamespace is the plugin server's PERSON_UUIDV5_NAMESPACE
+// (docs/dev/posthog-behaviour.md#person-ids-and-uuids).
+var personNamespace = uuid.MustParse("932979b4-65c3-4424-8467-0b66ec27bc22")
+
+// personUUID is uuidFromDistinctId: uuid5 of the namespace and "<team_id>:<distinct_id>".
+func personUUID(teamID int, distinctID string) string {
+	return uuid.NewSHA1(personNamespace, []byte(strconv.Itoa(teamID)+":"+distinctID)).String()
+}
+
+// createPerson makes a person whose UUID derives from its first distinct id, as
+// the plugin server's createPerson does; a returning user therefore gets its
+// deleted person's UUID again (docs/dev/posthog-behaviour.md#person-ids-and-uuids).
 func (st *store) createPerson(createdAt time.Time, distinctIDs ...string) *person {
+	u := personUUID(st.teamID, distinctIDs[0])
+	if existing := st.persons[u]; existing != nil {
+		// PostHog's unique constraint makes the create fall back to the existing row.
+		for _, d := range distinctIDs {
+			st.attach(existing, d)
+		}
+		return existing
+	}
 	p := &person{
 		id:        st.nextPersonID,
-		uuid:      uuid.NewString(),
+		uuid:      u,
 		props:     map[string]any{},
 		createdAt: createdAt,
 	}
