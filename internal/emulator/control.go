@@ -59,6 +59,18 @@ func (s *Server) controlRoutes() {
 		s.FailPostgresDeletes(times)
 		writeJSON(w, http.StatusOK, map[string]any{"ok": true})
 	})
+	s.ctl.HandleFunc("POST /_emulator/async-queries", func(w http.ResponseWriter, r *http.Request) {
+		var body struct {
+			Enabled bool `json:"enabled"`
+			Polls   int  `json:"polls"`
+		}
+		if err := json.NewDecoder(r.Body).Decode(&body); err != nil {
+			controlError(w, "invalid JSON: "+err.Error())
+			return
+		}
+		s.SetAsyncQueries(body.Enabled, body.Polls)
+		writeJSON(w, http.StatusOK, map[string]any{"ok": true})
+	})
 	s.ctl.HandleFunc("GET /_emulator/events", func(w http.ResponseWriter, r *http.Request) {
 		personUUID := r.URL.Query().Get("person_uuid")
 		if personUUID == "" {

@@ -85,9 +85,9 @@ func (s *Server) lifecycleEntries(c teamClock, spec *lifecycleSpec) map[string][
 		if pstr(ev.props["$process_person_profile"]) == "false" {
 			continue
 		}
-		p := s.st.persons[ev.personUUID]
+		p := s.st.hogqlPerson(ev.personUUID)
 		if p == nil {
-			continue // no person row: no created_at to classify against
+			continue // the events-to-persons join drops deleted persons' events
 		}
 		ok := spec.props.match(ev.props, p.props)
 		for _, e := range spec.series { // every series is AND-ed into one filter

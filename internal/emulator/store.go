@@ -72,6 +72,7 @@ type store struct {
 	postgresFails  int                       // Postgres batch deletes still to fail
 	cohorts        map[int]*cohort
 	nextCohortID   int
+	asyncQueries   map[string]*asyncQuery // by query id
 }
 
 func newStore(teamID int) *store {
@@ -84,6 +85,7 @@ func newStore(teamID int) *store {
 		failures:       map[string][]*failureSpec{},
 		cohorts:        map[int]*cohort{},
 		nextCohortID:   1,
+		asyncQueries:   map[string]*asyncQuery{},
 	}
 }
 
@@ -169,6 +171,17 @@ func (st *store) mergeInto(dst, src *person) {
 			e.personUUID = dst.uuid
 		}
 	}
+}
+
+// hogqlPerson is the person HogQL's persons table holds for an actor id: nil when
+// the row is gone or tombstoned (argMax(is_deleted, version) = 1). Actor queries
+// INNER JOIN their source with it, so deleted persons drop out of actor lists
+// (docs/dev/posthog-behaviour.md#actors-query-answers).
+func (st *store) hogqlPerson(id string) *person {
+	if p := st.persons[id]; p != nil && !p.tombstoned {
+		return p
+	}
+	return nil
 }
 
 func (st *store) personByID(id int64) *person {
