@@ -362,9 +362,9 @@ func (s *Server) writeLegacyFunnelBody(w http.ResponseWriter, r *http.Request, c
 	people, hasMore := s.legacyPeople(actors, search, pg)
 	s.mu.Unlock()
 	body := jobj{
-		"results":         []any{jobj{"people": people, "count": len(people)}},
-		"next":            nil,
-		"initial":         absoluteBase(r) + r.URL.RequestURI(), // the request itself (UNVERIFIED)
+		"results": []any{jobj{"people": people, "count": len(people)}},
+		"next":    nil,
+		"initial": absoluteBase(r) + r.URL.RequestURI(), // the request itself (UNVERIFIED)
 		// Actors whose Postgres row the lookup missed; deleted persons are not
 		// among them, and the emulator has no others.
 		"missing_persons": 0,

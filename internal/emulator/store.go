@@ -13,8 +13,8 @@ import (
 // person is the emulator's row for a PostHog person (Postgres posthog_person plus
 // its distinct ids). Everything in store is guarded by Server.mu.
 type person struct {
-	id           int64
-	uuid         string
+	id   int64
+	uuid string
 	// tombstoned: the ClickHouse person row carries is_deleted (written before the
 	// Postgres delete), so HogQL's persons table no longer has it even while the
 	// Postgres row survives a failed delete (docs/dev/posthog-behaviour.md#bulk-delete).
