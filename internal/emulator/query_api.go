@@ -175,6 +175,10 @@ func (s *Server) runQuery(raw any, pathKind string) (jobj, *queryError) {
 	if !ok {
 		return nil, qParse(model, "", "Input should be a valid dictionary or instance of QueryRequest [type=model_type]")
 	}
+	body, err := validateQueryRequest(body)
+	if err != nil {
+		return nil, err
+	}
 	for _, k := range sortedKeys(body) {
 		if !slices.Contains(queryRequestKeys, k) {
 			return nil, qParse(model, k, "Extra inputs are not permitted [type=extra_forbidden]")
