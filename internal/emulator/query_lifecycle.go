@@ -165,7 +165,7 @@ func (c teamClock) parseInsightActors(loc string, m jobj) (*lifecycleSpec, *quer
 		"compare", "includeRecordings"); err != nil {
 		return nil, err
 	}
-	src, err := reqObj(loc, m, "source")
+	src, err := reqSource(loc, m)
 	if err != nil {
 		return nil, err
 	}

@@ -59,11 +59,11 @@ func validateQueryRequest(body jobj) (jobj, *queryError) {
 }
 
 func validateRef(name string, v any, loc string) (any, *schemaError) {
-	def, ok := querySchema[name]
+	def, ok := querySchema[name].(map[string]any)
 	if !ok {
 		panic("query schema has no definition " + name)
 	}
-	return validateNode(def.(map[string]any), v, loc, name)
+	return validateNode(def, v, loc, name)
 }
 
 // validateNode validates v against one schema node; model names the
@@ -94,7 +94,7 @@ func validateNode(n map[string]any, v any, loc, model string) (any, *schemaError
 	}
 	for _, t := range types {
 		if out, ok := coerce(t, v); ok {
-			return validateInside(n, t, out, loc, model)
+			return validateInside(n, out, loc, model)
 		}
 	}
 	if len(types) == 0 {
@@ -217,12 +217,12 @@ func typeMessage(t, model string) string {
 }
 
 // validateInside checks an object's properties or an array's items.
-func validateInside(n map[string]any, t string, v any, loc, model string) (any, *schemaError) {
-	switch t {
-	case "object":
-		return validateObject(n, v.(map[string]any), loc, model)
-	case "array":
-		return validateArray(n, v.([]any), loc, model)
+func validateInside(n map[string]any, v any, loc, model string) (any, *schemaError) {
+	switch x := v.(type) {
+	case map[string]any:
+		return validateObject(n, x, loc, model)
+	case []any:
+		return validateArray(n, x, loc, model)
 	}
 	return v, nil
 }
@@ -231,8 +231,9 @@ func validateObject(n map[string]any, m map[string]any, loc, model string) (any,
 	props, _ := n["properties"].(map[string]any)
 	required, _ := n["required"].([]any)
 	for _, r := range required {
-		if _, ok := m[r.(string)]; !ok {
-			return nil, &schemaError{joinLoc(loc, r.(string)), "Field required [type=missing]"}
+		name, _ := r.(string)
+		if _, ok := m[name]; !ok {
+			return nil, &schemaError{joinLoc(loc, name), "Field required [type=missing]"}
 		}
 	}
 	out := make(map[string]any, len(m))
