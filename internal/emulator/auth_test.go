@@ -47,8 +47,9 @@ func TestAuthAndScopes(t *testing.T) {
 func TestRemovedActorEndpoints(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, Config{APIKeys: []APIKey{{Key: testKey, Scopes: []string{"*"}}, {Key: "cohort", Scopes: []string{"cohort:read"}}}})
-	for _, p := range []string{"funnel/", "lifecycle/", "lifecycle"} {
-		wantError(t, e.get(P+p), 400, "validation_error", "invalid_input", notAPersonID)
+	for p, id := range map[string]string{"funnel/": "funnel", "lifecycle/": "lifecycle", "lifecycle": "lifecycle"} {
+		wantError(t, e.get(P+p), 400, "validation_error", "invalid_input",
+			"The ID provided does not look like a personID. If you are using a distinctId, please use /persons?distinct_id="+id+" instead.")
 	}
 	wantError(t, e.post(P+"funnel/", map[string]any{}), 405, "invalid_request", "method_not_allowed", `Method "POST" not allowed.`)
 	wantError(t, e.get(P+"funnel/correlation/"), 404, "invalid_request", "not_found", "Endpoint not found.")

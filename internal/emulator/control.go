@@ -44,6 +44,48 @@ func (s *Server) controlRoutes() {
 		s.FailDeletions(body.PersonUUIDs, body.Step, times)
 		writeJSON(w, http.StatusOK, map[string]any{"ok": true})
 	})
+	s.ctl.HandleFunc("POST /_emulator/postgres-delete-failures", func(w http.ResponseWriter, r *http.Request) {
+		var body struct {
+			Times *int `json:"times"`
+		}
+		if err := json.NewDecoder(r.Body).Decode(&body); err != nil {
+			controlError(w, "invalid JSON: "+err.Error())
+			return
+		}
+		times := 1
+		if body.Times != nil {
+			times = *body.Times
+		}
+		s.FailPostgresDeletes(times)
+		writeJSON(w, http.StatusOK, map[string]any{"ok": true})
+	})
+	s.ctl.HandleFunc("POST /_emulator/async-queries", func(w http.ResponseWriter, r *http.Request) {
+		var body struct {
+			Enabled bool `json:"enabled"`
+			Polls   int  `json:"polls"`
+		}
+		if err := json.NewDecoder(r.Body).Decode(&body); err != nil {
+			controlError(w, "invalid JSON: "+err.Error())
+			return
+		}
+		s.SetAsyncQueries(body.Enabled, body.Polls)
+		writeJSON(w, http.StatusOK, map[string]any{"ok": true})
+	})
+	s.ctl.HandleFunc("GET /_emulator/events", func(w http.ResponseWriter, r *http.Request) {
+		personUUID := r.URL.Query().Get("person_uuid")
+		if personUUID == "" {
+			controlError(w, "give person_uuid")
+			return
+		}
+		out := []map[string]any{}
+		for _, e := range s.Events(personUUID) {
+			out = append(out, map[string]any{
+				"uuid": e.UUID, "event": e.Event, "distinct_id": e.DistinctID,
+				"timestamp": e.Timestamp.Format(time.RFC3339Nano), "inserted_at": e.InsertedAt.Format(time.RFC3339Nano),
+			})
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"count": len(out), "events": out})
+	})
 	s.ctl.HandleFunc("POST /_emulator/clock", func(w http.ResponseWriter, r *http.Request) {
 		var body struct {
 			Advance string `json:"advance"`
@@ -150,6 +192,31 @@ func (s *Server) EventCount(personUUID string) int {
 		}
 	}
 	return n
+}
+
+// EventInfo is a copy of a stored event, for tests.
+type EventInfo struct {
+	UUID       string
+	Event      string
+	DistinctID string
+	PersonUUID string
+	Timestamp  time.Time
+	InsertedAt time.Time
+}
+
+// Events returns the stored events whose person is personUUID, in ingestion
+// order: what the deletion job has left of a person's events.
+func (s *Server) Events(personUUID string) []EventInfo {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []EventInfo
+	for _, e := range s.st.events {
+		if e.personUUID == personUUID {
+			out = append(out, EventInfo{UUID: e.uuid, Event: e.event, DistinctID: e.distinctID,
+				PersonUUID: e.personUUID, Timestamp: e.timestamp, InsertedAt: e.insertedAt})
+		}
+	}
+	return out
 }
 
 // EventCountForDistinctID counts stored events captured with distinctID.

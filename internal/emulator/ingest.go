@@ -189,8 +189,10 @@ func (s *Server) ingestLocked(e Event) {
 		p = s.identifyLocked(e.DistinctID, anon, ts)
 	}
 	if p == nil {
-		// Unknown distinct id (including one of a deleted person): a new person
-		// with a fresh uuid, created_at = the event's timestamp.
+		// Unknown distinct id (including one of a deleted person): a new person,
+		// created_at = the event's timestamp, whose uuid derives from the distinct
+		// id, so a returning user gets its old uuid back
+		// (docs/dev/posthog-behaviour.md#person-ids-and-uuids).
 		p = st.createPerson(ts, e.DistinctID)
 	}
 	if set, ok := props["$set"].(map[string]any); ok {
@@ -222,7 +224,7 @@ func (s *Server) ingestLocked(e Event) {
 	}
 	st.events = append(st.events, &event{
 		uuid: id, event: e.Event, distinctID: e.DistinctID, personUUID: p.uuid,
-		props: props, timestamp: ts,
+		props: props, timestamp: ts, insertedAt: s.now(),
 	})
 }
 
@@ -243,7 +245,9 @@ func (s *Server) identifyLocked(distinctID, anon string, ts time.Time) *person {
 	ap := st.byDistinctID[anon]
 	switch {
 	case p == nil && ap == nil:
-		p = st.createPerson(ts, anon, distinctID)
+		// The merge service creates the person with the identified id first, and
+		// the first id names the uuid (docs/dev/posthog-behaviour.md#person-ids-and-uuids).
+		p = st.createPerson(ts, distinctID, anon)
 	case p == nil:
 		p = ap
 		st.attach(p, distinctID)

@@ -160,15 +160,15 @@ func absoluteBase(r *http.Request) string {
 	return scheme + "://" + r.Host
 }
 
-// legacyPeople pages and shapes actors as SerializedPerson. s.mu held.
-// Missing person rows are left out and counted.
-func (s *Server) legacyPeople(actors []string, search string, pg legacyPage) (people []any, missing int, hasMore bool) {
+// legacyPeople pages and shapes actors as SerializedPerson. s.mu held. Like
+// the actors query they were built on (v-mid), deleted persons drop out of the
+// join (docs/dev/posthog-behaviour.md#legacy-actor-endpoints).
+func (s *Server) legacyPeople(actors []string, search string, pg legacyPage) (people []any, hasMore bool) {
 	needle := strings.ToLower(strings.TrimSpace(search))
 	var found []*person
 	for _, id := range actors {
-		p := s.st.persons[id]
+		p := s.st.hogqlPerson(id)
 		if p == nil {
-			missing++
 			continue
 		}
 		if needle != "" && !fuzzyMatch(p, needle) {
@@ -187,7 +187,7 @@ func (s *Server) legacyPeople(actors []string, search string, pg legacyPage) (pe
 			people = append(people, serializedPerson(p))
 		}
 	}
-	return people, missing, hasMore
+	return people, hasMore
 }
 
 func (p legacyParams) page(limitKey, offsetKey string) (legacyPage, *queryError) {
@@ -264,7 +264,7 @@ func (s *Server) legacyLifecycle(r *http.Request) (jobj, *queryError) {
 	var people []any
 	var hasMore bool
 	if qerr == nil {
-		people, _, hasMore = s.legacyPeople(actors, search, pg)
+		people, hasMore = s.legacyPeople(actors, search, pg)
 	}
 	s.mu.Unlock()
 	if qerr != nil {
@@ -359,13 +359,15 @@ func (s *Server) legacyFunnel(c teamClock, p legacyParams) (*funnelsActorsReques
 func (s *Server) writeLegacyFunnelBody(w http.ResponseWriter, r *http.Request, c teamClock, actors []string, p legacyParams, pg legacyPage) {
 	search, _ := p.str("search")
 	s.mu.Lock()
-	people, missing, hasMore := s.legacyPeople(actors, search, pg)
+	people, hasMore := s.legacyPeople(actors, search, pg)
 	s.mu.Unlock()
 	body := jobj{
-		"results":         []any{jobj{"people": people, "count": len(people)}},
-		"next":            nil,
-		"initial":         absoluteBase(r) + r.URL.RequestURI(), // the request itself (UNVERIFIED)
-		"missing_persons": missing,
+		"results": []any{jobj{"people": people, "count": len(people)}},
+		"next":    nil,
+		"initial": absoluteBase(r) + r.URL.RequestURI(), // the request itself (UNVERIFIED)
+		// Actors whose Postgres row the lookup missed; deleted persons are not
+		// among them, and the emulator has no others.
+		"missing_persons": 0,
 		"is_cached":       false,
 		"last_refresh":    isoTime(c.now),
 	}

@@ -3,8 +3,6 @@ package emulator
 import (
 	"net/http"
 	"time"
-
-	"github.com/google/uuid"
 )
 
 const maxBulkDelete = 1000
@@ -106,8 +104,8 @@ func (s *Server) resolveLocked(values []any, byUUID bool) []*person {
 		}
 		var p *person
 		if byUUID {
-			if u, err := uuid.Parse(str); err == nil {
-				p = s.st.persons[u.String()]
+			if u, ok := pyUUID(str); ok {
+				p = s.st.persons[u]
 			}
 		} else {
 			p = s.st.byDistinctID[str]
@@ -130,14 +128,17 @@ func (s *Server) deletePersonsLocked(persons []*person, o deleteOpts) deleteResu
 		DeletionErrors:   []deletionError{},
 	}
 	now := s.now()
+	if o.deleteEvents {
+		// One row per found person, deleted or not (docs/dev/posthog-behaviour.md#event-deletion).
+		for _, p := range persons {
+			s.st.queueEventDeletion(s.cfg.ProjectID, p.uuid, now)
+		}
+	}
 	if s.cfg.BulkDeleteMode == "async" {
 		// Async path: AsyncDeletion rows now, person rows "shortly after" via the
 		// queue; deletion_errors is always empty (docs/dev/posthog-behaviour.md#bulk-delete).
 		due := time.Now().Add(s.cfg.AsyncDeleteDelay)
 		for _, p := range persons {
-			if o.deleteEvents {
-				s.st.queueEventDeletion(s.cfg.ProjectID, p.uuid, now)
-			}
 			if !o.keepPerson {
 				s.st.queued = append(s.st.queued, queuedDeletion{uuid: p.uuid, due: due})
 				res.PersonsQueued++
@@ -145,34 +146,94 @@ func (s *Server) deletePersonsLocked(persons []*person, o deleteOpts) deleteResu
 		}
 		return res
 	}
+	var profile []*person
 	for _, p := range persons {
-		step, failed := s.st.takeFailure(p.uuid, func(step string) bool { return stepRuns(step, o) })
+		step, failed := s.st.takeFailure(p.uuid, func(step string) bool { return earlyStep(step) && stepRuns(step, o) })
 		if failed {
 			res.DeletionErrors = append(res.DeletionErrors, deletionError{PersonUUID: p.uuid, Step: step})
 		}
-		// Failures after the Postgres delete (activity log, recording workflow
-		// start) leave the person deleted; earlier ones keep it.
-		if !o.keepPerson && (!failed || step == "log_activity" || step == "queue_recording_deletion") {
-			s.st.deletePerson(p)
-			res.PersonsDeleted++
-		}
-		if o.deleteEvents {
-			s.st.queueEventDeletion(s.cfg.ProjectID, p.uuid, now)
+		// A failed recording-workflow start leaves the profile deletion to run;
+		// the other early failures keep the person.
+		if !o.keepPerson && (!failed || step == "queue_recording_deletion") {
+			profile = append(profile, p)
 		}
 	}
+	deleted, errs := s.st.tombstoneAndDelete(profile)
+	res.PersonsDeleted = len(deleted)
+	res.DeletionErrors = append(res.DeletionErrors, errs...)
 	return res
 }
 
-// stepRuns says whether a sync-path step executes for these options, so an armed
+// stepRuns says whether an early step executes for these options, so an armed
 // failure for a skipped step is not consumed.
 func stepRuns(step string, o deleteOpts) bool {
-	switch step {
-	case "tombstone_clickhouse", "delete_postgres", "log_activity":
-		return !o.keepPerson
-	case "queue_recording_deletion":
+	if step == "queue_recording_deletion" {
 		return o.deleteRecordings
 	}
 	return true
+}
+
+// earlyStep: steps before the ClickHouse tombstone, which fail person by person.
+func earlyStep(step string) bool {
+	switch step {
+	case "resolve_persons", "fetch_distinct_ids", "queue_training_deletion", "queue_recording_deletion":
+		return true
+	}
+	return false
+}
+
+// tombstoneAndDelete is _tombstone_and_delete_persons
+// (docs/dev/posthog-behaviour.md#bulk-delete): a ClickHouse tombstone per person
+// (a failure leaves out that person), then one Postgres delete for the survivors
+// (a failure lists every survivor with step delete_postgres and deletes none),
+// then the activity log (a failure is reported, the persons stay deleted).
+func (st *store) tombstoneAndDelete(persons []*person) (deleted []*person, errs []deletionError) {
+	var survivors []*person
+	for _, p := range persons {
+		if step, failed := st.takeFailure(p.uuid, isStep("tombstone_clickhouse")); failed {
+			errs = append(errs, deletionError{PersonUUID: p.uuid, Step: step})
+			continue
+		}
+		p.tombstoned = true
+		survivors = append(survivors, p)
+	}
+	if len(survivors) == 0 {
+		return nil, errs
+	}
+	if st.takePostgresFailure(survivors) {
+		for _, p := range survivors {
+			errs = append(errs, deletionError{PersonUUID: p.uuid, Step: "delete_postgres"})
+		}
+		return nil, errs
+	}
+	for _, p := range survivors {
+		st.deletePerson(p)
+		if step, failed := st.takeFailure(p.uuid, isStep("log_activity")); failed {
+			errs = append(errs, deletionError{PersonUUID: p.uuid, Step: step})
+		}
+	}
+	return survivors, errs
+}
+
+// takePostgresFailure says whether this Postgres batch delete fails: a
+// batch-wide failure is armed, or a failure at delete_postgres is armed for one
+// of the batch's persons. Every armed failure it meets is consumed once.
+func (st *store) takePostgresFailure(batch []*person) bool {
+	failed := false
+	if st.postgresFails > 0 {
+		st.postgresFails--
+		failed = true
+	}
+	for _, p := range batch {
+		if _, ok := st.takeFailure(p.uuid, isStep("delete_postgres")); ok {
+			failed = true
+		}
+	}
+	return failed
+}
+
+func isStep(want string) func(string) bool {
+	return func(step string) bool { return step == want }
 }
 
 // destroyPerson implements DELETE /persons/{id}/ (docs/dev/posthog-behaviour.md#retrieving-and-deleting-one-person): bulk delete of one uuid,
@@ -210,14 +271,15 @@ func (s *Server) FlushQueuedDeletions() int {
 	return s.processQueue(time.Time{})
 }
 
-// processQueue deletes queued persons due at or before wall time due (zero = all).
-// An armed failure makes the attempt fail; the item is retried later, like the
-// Celery task's retries.
+// processQueue runs the queued (async-mode) deletions due at or before wall
+// time due (zero = all) as one task batch. An armed failure makes a person's
+// attempt fail; it stays queued and is retried later, like the Celery task's
+// retries.
 func (s *Server) processQueue(due time.Time) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	deleted := 0
 	var keep []queuedDeletion
+	var batch []*person
 	for _, q := range s.st.queued {
 		if !due.IsZero() && q.due.After(due) {
 			keep = append(keep, q)
@@ -227,16 +289,25 @@ func (s *Server) processQueue(due time.Time) int {
 		if p == nil {
 			continue
 		}
-		if _, failed := s.st.takeFailure(p.uuid, func(step string) bool { return step != "log_activity" }); failed {
-			q.due = time.Now().Add(s.cfg.AsyncDeleteDelay)
-			keep = append(keep, q)
+		if _, failed := s.st.takeFailure(p.uuid, earlyStep); failed {
+			keep = append(keep, s.retry(q))
 			continue
 		}
-		s.st.deletePerson(p)
-		deleted++
+		batch = append(batch, p)
+	}
+	deleted, errs := s.st.tombstoneAndDelete(batch)
+	for _, e := range errs {
+		if e.Step != "log_activity" {
+			keep = append(keep, s.retry(queuedDeletion{uuid: e.PersonUUID}))
+		}
 	}
 	s.st.queued = keep
-	return deleted
+	return len(deleted)
+}
+
+func (s *Server) retry(q queuedDeletion) queuedDeletion {
+	q.due = time.Now().Add(s.cfg.AsyncDeleteDelay)
+	return q
 }
 
 func (s *Server) queueLoop() {
@@ -254,15 +325,26 @@ func (s *Server) queueLoop() {
 }
 
 // FailDeletions arms failures: the next `times` deletion attempts of each person
-// fail at step (e.g. "delete_postgres").
+// fail at step. Every step fails person by person except delete_postgres: a
+// person armed at that step fails the whole Postgres batch it is part of, as
+// PostHog's single Postgres delete does (docs/dev/posthog-behaviour.md#bulk-delete).
 func (s *Server) FailDeletions(personUUIDs []string, step string, times int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, raw := range personUUIDs {
 		k := raw
-		if u, err := uuid.Parse(raw); err == nil {
-			k = u.String()
+		if u, ok := pyUUID(raw); ok {
+			k = u
 		}
 		s.st.failures[k] = append(s.st.failures[k], &failureSpec{step: step, remaining: times})
 	}
+}
+
+// FailPostgresDeletes makes the next `times` Postgres batch deletes fail,
+// whichever persons they hold: every person of such a batch is reported at step
+// delete_postgres and none is deleted (docs/dev/posthog-behaviour.md#bulk-delete).
+func (s *Server) FailPostgresDeletes(times int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.st.postgresFails += times
 }

@@ -68,11 +68,12 @@ func TestBulkDeleteSync(t *testing.T) {
 	if b["persons_found"] != 1.0 || b["persons_deleted"] != 0.0 {
 		t.Fatalf("keep_person %v", b)
 	}
-	// Failure injection: reported with its step, person not deleted.
-	e.srv.FailDeletions([]string{p2.UUID}, "delete_postgres", 1)
+	// Failure injection: a ClickHouse tombstone failure is per person, reported
+	// with its step, that person not deleted (docs/dev/posthog-behaviour.md#bulk-delete).
+	e.srv.FailDeletions([]string{p2.UUID}, "tombstone_clickhouse", 1)
 	b = e.mustJSON(e.post(P+"bulk_delete/", map[string]any{"ids": []string{p2.UUID, e.person("p3").UUID}}), 202)
 	errs := asT[[]any](t, b["deletion_errors"])
-	if b["persons_deleted"] != 1.0 || len(errs) != 1 || asT[map[string]any](t, errs[0])["step"] != "delete_postgres" || asT[map[string]any](t, errs[0])["person_uuid"] != p2.UUID {
+	if b["persons_deleted"] != 1.0 || len(errs) != 1 || asT[map[string]any](t, errs[0])["step"] != "tombstone_clickhouse" || asT[map[string]any](t, errs[0])["person_uuid"] != p2.UUID {
 		t.Fatalf("failure %v", b)
 	}
 	if _, ok := e.srv.PersonByUUID(p2.UUID); !ok {
@@ -90,7 +91,7 @@ func TestBulkDeleteAsync(t *testing.T) {
 	e := newEnv(t, Config{BulkDeleteMode: "async", AsyncDeleteDelay: 50 * time.Millisecond})
 	seedPersons(e, 3)
 	p0, p1, p2 := e.person("p0"), e.person("p1"), e.person("p2")
-	e.srv.FailDeletions([]string{p0.UUID}, "delete_postgres", 1)
+	e.srv.FailDeletions([]string{p0.UUID}, "tombstone_clickhouse", 1)
 	b := e.mustJSON(e.post(P+"bulk_delete/", map[string]any{"ids": []string{p0.UUID, p1.UUID}, "delete_events": true}), 202)
 	if b["persons_deleted"] != 0.0 || b["persons_queued_for_deletion"] != 2.0 || len(asT[[]any](t, b["deletion_errors"])) != 0 {
 		t.Fatalf("async %v", b)

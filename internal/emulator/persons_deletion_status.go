@@ -5,8 +5,6 @@ import (
 	"sort"
 	"strconv"
 	"time"
-
-	"github.com/google/uuid"
 )
 
 // handleDeletionStatus implements GET deletion_status (docs/dev/posthog-behaviour.md#deletion-status): this team's Person
@@ -16,9 +14,10 @@ func (s *Server) handleDeletionStatus(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	q := r.URL.Query()
+	// An empty value is DRF's "not given": the default all (docs/dev/posthog-behaviour.md#deletion-status).
 	status := "all"
-	if v, ok := q["status"]; ok {
-		status = v[0]
+	if v := q.Get("status"); v != "" {
+		status = v
 	}
 	if status != "all" && status != "pending" && status != "completed" {
 		// DRF ChoiceField error; code invalid_choice is UNVERIFIED (docs/dev/posthog-behaviour.md#error-bodies).
@@ -28,13 +27,13 @@ func (s *Server) handleDeletionStatus(w http.ResponseWriter, r *http.Request) {
 	}
 	personUUID := ""
 	if v, ok := q["person_uuid"]; ok && v[0] != "" {
-		u, err := uuid.Parse(v[0])
-		if err != nil {
-			// DRF UUIDField error.
+		// DRF's UUIDField parses with uuid.UUID(hex=...).
+		u, ok := pyUUID(v[0])
+		if !ok {
 			writeAttrError(w, "invalid", "Must be a valid UUID.", "person_uuid")
 			return
 		}
-		personUUID = u.String()
+		personUUID = u
 	}
 	limit := 100
 	if n, err := strconv.Atoi(q.Get("limit")); err == nil && n > 0 {
@@ -95,21 +94,21 @@ func (s *Server) handleDeletionStatus(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, body)
 }
 
-// RunDeletionJob runs the Dagster deletes_job (docs/dev/posthog-behaviour.md#event-deletion): it loads every pending Person
-// row (the emulator has no person overrides, so no cut-off applies), deletes that
-// person's events with timestamp <= the row's created_at, then marks every loaded
-// row verified without checking the events are gone.
+// RunDeletionJob runs the Dagster deletes_job (docs/dev/posthog-behaviour.md#event-deletion):
+// it loads every pending Person row (the emulator has no person overrides, so no
+// cut-off applies), deletes the events of the row's person whose timestamp and
+// inserted_at are both at or before the row's created_at, then marks every
+// loaded row verified. Events ingested after the request stay.
 func (s *Server) RunDeletionJob() (rowsVerified, eventsDeleted int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var loaded []*asyncDeletion
+	// At most one pending row per key exists (the partial unique constraint).
 	cutoff := map[string]time.Time{}
 	for _, d := range s.st.deletions {
 		if d.deleteVerifiedAt == nil {
 			loaded = append(loaded, d)
-			if c, ok := cutoff[d.key]; !ok || d.createdAt.After(c) {
-				cutoff[d.key] = d.createdAt
-			}
+			cutoff[d.key] = d.createdAt
 		}
 	}
 	if len(loaded) == 0 {
@@ -117,7 +116,7 @@ func (s *Server) RunDeletionJob() (rowsVerified, eventsDeleted int) {
 	}
 	kept := s.st.events[:0]
 	for _, e := range s.st.events {
-		if c, ok := cutoff[e.personUUID]; ok && !e.timestamp.After(c) {
+		if c, ok := cutoff[e.personUUID]; ok && !e.timestamp.After(c) && !e.insertedAt.After(c) {
 			eventsDeleted++
 			continue
 		}

@@ -6,8 +6,6 @@ package emulator
 
 import (
 	"net/http"
-
-	"github.com/google/uuid"
 )
 
 var (
@@ -16,7 +14,11 @@ var (
 	cohortScopes = []string{"person:read", "cohort:read"}
 )
 
-const notAPersonID = "The ID provided does not look like a personID. If you are using a distinctId, please use /persons?distinct_id=X instead."
+// notAPersonID is safely_get_object's ValidationError, naming the id sent
+// (docs/dev/posthog-behaviour.md#person-ids-and-uuids).
+func notAPersonID(id string) string {
+	return "The ID provided does not look like a personID. If you are using a distinctId, please use /persons?distinct_id=" + id + " instead."
+}
 
 // handlePersonDetail serves /persons/{id}/: GET retrieve, DELETE destroy.
 // update/partial_update are not emulated (405).
@@ -30,7 +32,7 @@ func (s *Server) handlePersonDetail(w http.ResponseWriter, r *http.Request) {
 	}
 	kind, id, u := parsePersonRef(r.PathValue("id"))
 	if kind == refInvalid {
-		errValidation(w, notAPersonID)
+		errValidation(w, notAPersonID(r.PathValue("id")))
 		return
 	}
 	if r.Method == http.MethodDelete {
@@ -102,13 +104,13 @@ func (s *Server) handleBatchByUUIDs(w http.ResponseWriter, r *http.Request) {
 	}
 	keys := make([]string, 0, len(raw))
 	for _, v := range raw {
-		str, ok := v.(string)
-		u, err := uuid.Parse(str)
-		if !ok || err != nil {
+		str, _ := v.(string)
+		u, ok := pyUUID(str)
+		if !ok {
 			errValidation(w, "One or more UUIDs are invalid.")
 			return
 		}
-		keys = append(keys, u.String())
+		keys = append(keys, u)
 	}
 	results := map[string]any{}
 	s.mu.Lock()

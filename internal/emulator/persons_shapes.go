@@ -7,8 +7,6 @@ import (
 	"slices"
 	"strconv"
 	"time"
-
-	"github.com/google/uuid"
 )
 
 // isoTime renders a timestamp the way DRF does (isoformat, "+00:00" → "Z").
@@ -27,30 +25,22 @@ func isoTimePtr(t *time.Time) any {
 	return isoTime(*t)
 }
 
-// legacyAnonID matches posthog-js's pre-UUID anonymous ids (five dash-separated hex runs).
-var legacyAnonID = regexp.MustCompile(`^[0-9a-fA-F]+(-[0-9a-fA-F]+){4}$`)
+// anonymousID is posthog/utils.py's ANONYMOUS_REGEX under re.match, whose "$"
+// also matches before a final newline (docs/dev/posthog-behaviour.md#person-shapes).
+var anonymousID = regexp.MustCompile(`^([a-z0-9]+-){4}[a-z0-9]+\n?$`)
 
-// looksAnonymous is the "UUID-looking" test used to order distinct ids and to
-// pick the display name (docs/dev/posthog-behaviour.md#person-shapes).
+// looksAnonymous is is_anonymous_id: it orders distinct ids and decides which
+// one can be the display name (docs/dev/posthog-behaviour.md#person-shapes).
 func looksAnonymous(id string) bool {
-	if _, err := uuid.Parse(id); err == nil {
-		return true
-	}
-	return legacyAnonID.MatchString(id)
+	return anonymousID.MatchString(id)
 }
 
-// displayName: the first non-empty of email, name, username (v-new default
+// displayName: the first truthy value of email, name, username (v-new default
 // person_display_name_properties); else the first distinct id, preferring
 // non-anonymous-looking ones; else the pk (docs/dev/posthog-behaviour.md#person-shapes).
 func displayName(p *person) string {
 	for _, k := range []string{"email", "name", "username"} {
-		if v, ok := p.props[k]; ok && v != nil {
-			if s, ok := v.(string); ok {
-				if s != "" {
-					return s
-				}
-				continue
-			}
+		if v := p.props[k]; truthy(v) {
 			return toString(v)
 		}
 	}

@@ -159,7 +159,9 @@ func TestListCSV(t *testing.T) {
 func TestRetrieveErrors(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, Config{})
-	wantError(t, e.get(P+"some-distinct-id/"), 400, "validation_error", "invalid_input", notAPersonID)
+	// The detail names the id sent (docs/dev/posthog-behaviour.md#person-ids-and-uuids).
+	wantError(t, e.get(P+"some-distinct-id/"), 400, "validation_error", "invalid_input",
+		"The ID provided does not look like a personID. If you are using a distinctId, please use /persons?distinct_id=some-distinct-id instead.")
 	wantError(t, e.get(P+"999/"), 404, "invalid_request", "not_found", "Not found.")
 	wantError(t, e.get(P+"0b1e4c6a-3d3f-4e9b-9a55-1f2a3b4c5d6f/"), 404, "invalid_request", "not_found", "Not found.")
 	wantError(t, e.post(P, map[string]any{}), 405, "invalid_request", "method_not_allowed", createNotAllowed)
@@ -185,7 +187,9 @@ func TestDestroyAndResurrect(t *testing.T) {
 	}
 	e.capture("x", "d1", nil, t0.Add(time.Hour))
 	np := e.person("d1")
-	if np.UUID == p.UUID || np.ID == p.ID || !np.CreatedAt.Equal(t0.Add(time.Hour)) {
+	// A returning user gets the deleted person's UUID again (deterministic UUIDs,
+	// docs/dev/posthog-behaviour.md#person-ids-and-uuids) in a new row.
+	if np.UUID != p.UUID || np.ID == p.ID || !np.CreatedAt.Equal(t0.Add(time.Hour)) {
 		t.Fatalf("resurrected %+v vs %+v", np, p)
 	}
 	// Injected failure: 503 person_deletion_failed, person kept.

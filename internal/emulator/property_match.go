@@ -146,15 +146,15 @@ func (t propertyTest) matches(props map[string]any) bool {
 	case "exact", "in":
 		return set && t.anyValue(have, textEqual)
 	case "is_not", "not_in":
-		return !(set && t.anyValue(have, textEqual))
+		return !set || !t.anyValue(have, textEqual)
 	case "icontains":
 		return set && t.anyValue(have, containsFold)
 	case "not_icontains":
-		return !(set && t.anyValue(have, containsFold))
+		return !set || !t.anyValue(have, containsFold)
 	case "regex":
 		return set && t.anyValue(have, regexMatch)
 	case "not_regex":
-		return !(set && t.anyValue(have, regexMatch))
+		return !set || !t.anyValue(have, regexMatch)
 	case "gt":
 		return set && t.anyValue(have, numeric(func(a, b float64) bool { return a > b }))
 	case "gte":

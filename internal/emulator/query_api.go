@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"slices"
 	"sort"
-	"strconv"
 	"time"
 )
 
@@ -85,16 +84,19 @@ func (s *Server) handleQuery(w http.ResponseWriter, r *http.Request) {
 }
 
 // handleQueryKind serves POST /query/<Kind>/ (create with a kind check),
-// POST /query/upgrade/, and GET/DELETE /query/<id>/ for async queries. The
-// emulator never leaves a query running, so every id is unknown: 404 (docs/dev/posthog-behaviour.md#query-api).
+// POST /query/upgrade/, and GET/DELETE /query/<id>/ for asynchronous queries
+// (docs/dev/posthog-behaviour.md#query-api).
 func (s *Server) handleQueryKind(w http.ResponseWriter, r *http.Request) {
 	if !s.queryGuard(w, r, http.MethodPost, http.MethodGet, http.MethodHead, http.MethodDelete) {
 		return
 	}
 	kind := r.PathValue("kind")
-	if r.Method != http.MethodPost {
-		writeError(w, http.StatusNotFound, "invalid_request", "not_found",
-			"Query "+kind+" not found for team "+strconv.Itoa(s.cfg.ProjectID))
+	switch r.Method {
+	case http.MethodDelete:
+		s.cancelQuery(w, kind)
+		return
+	case http.MethodGet, http.MethodHead:
+		s.pollQuery(w, kind)
 		return
 	}
 	if kind == "upgrade" {
@@ -110,12 +112,6 @@ func (s *Server) handleQueryKind(w http.ResponseWriter, r *http.Request) {
 	}
 	s.createQuery(w, r, kind)
 }
-
-var queryRequestKeys = []string{"query", "refresh", "client_query_id", "name", "async", "filters_override",
-	"variables_override", "limit_context"}
-
-var refreshModes = []string{"async", "async_except_on_cache_miss", "blocking", "force_async", "force_blocking",
-	"force_cache", "lazy_async"}
 
 // knownQueryKinds are QuerySchema members the emulator does not run (501); any
 // other kind is a validation failure (400 parse_error). The list is partial.
@@ -133,7 +129,16 @@ func (s *Server) createQuery(w http.ResponseWriter, r *http.Request, pathKind st
 		errParse(w, err)
 		return
 	}
-	resp, qerr := s.runQueryRequest(raw, pathKind)
+	env, resp, qerr := s.runQueryRequest(raw, pathKind)
+	s.mu.Lock()
+	async := s.asyncQueries && asyncRefresh(env.refresh)
+	s.mu.Unlock()
+	// The request is validated before it is enqueued; the runner's own errors
+	// surface in the poll.
+	if async && (qerr == nil || qerr.code != "parse_error" && qerr.status != http.StatusNotImplemented) {
+		s.enqueueQuery(w, env, resp, qerr)
+		return
+	}
 	if qerr != nil {
 		qerr.write(w)
 		return
@@ -141,38 +146,38 @@ func (s *Server) createQuery(w http.ResponseWriter, r *http.Request, pathKind st
 	writeJSON(w, http.StatusOK, resp)
 }
 
-func (s *Server) runQueryRequest(raw any, pathKind string) (jobj, *queryError) {
+// queryEnvelope holds the QueryRequest fields that decide how a query is answered.
+type queryEnvelope struct {
+	refresh       any
+	clientQueryID string
+}
+
+func (s *Server) runQueryRequest(raw any, pathKind string) (queryEnvelope, jobj, *queryError) {
+	body, _ := asObj(raw)
+	env := queryEnvelope{refresh: body["refresh"]}
+	if env.refresh == nil && body["async"] == true {
+		env.refresh = "async" // the deprecated flag
+	}
+	env.clientQueryID, _ = body["client_query_id"].(string)
+	resp, err := s.runQuery(raw, pathKind)
+	return env, resp, err
+}
+
+func (s *Server) runQuery(raw any, pathKind string) (jobj, *queryError) {
 	const model = "QueryRequest"
 	body, ok := asObj(raw)
 	if !ok {
 		return nil, qParse(model, "", "Input should be a valid dictionary or instance of QueryRequest [type=model_type]")
 	}
-	for _, k := range sortedKeys(body) {
-		if !slices.Contains(queryRequestKeys, k) {
-			return nil, qParse(model, k, "Extra inputs are not permitted [type=extra_forbidden]")
-		}
-	}
-	q, err := reqObj("", body, "query")
+	body, err := validateQueryRequest(body)
 	if err != nil {
 		return nil, err
 	}
-	switch v := body["refresh"].(type) {
-	case nil, bool:
-	case string:
-		if !slices.Contains(refreshModes, v) {
-			return nil, qParse(model, "refresh", "Input should be 'async', 'async_except_on_cache_miss', 'blocking', 'force_async', 'force_blocking', 'force_cache' or 'lazy_async' [type=enum]")
-		}
-	default:
-		return nil, qParse(model, "refresh", "Input should be a valid string [type=string_type]")
-	}
-	if name, err := optString(model, "", body, "name"); err != nil {
-		return nil, err
-	} else if name != nil && len(*name) > 128 {
+	// name is limited to 128 characters (docs/dev/posthog-behaviour.md#query-api), which the schema does not say.
+	if name, _ := body["name"].(string); len([]rune(name)) > 128 {
 		return nil, qParse(model, "name", "String should have at most 128 characters [type=string_too_long]")
 	}
-	if _, err := optString(model, "", body, "client_query_id"); err != nil {
-		return nil, err
-	}
+	q, _ := asObj(body["query"]) // required and an object: checked by validateQueryRequest
 	if v := body["filters_override"]; v != nil {
 		return nil, qUnsupported("filters_override")
 	}

@@ -23,7 +23,7 @@ func (c teamClock) parseCorrelationActors(loc string, m jobj) (*correlationReque
 		"funnelCorrelationPropertyValues", "includeRecordings"); err != nil {
 		return nil, err
 	}
-	src, err := reqObj(loc, m, "source")
+	src, err := reqSource(loc, m)
 	if err != nil {
 		return nil, err
 	}
@@ -48,7 +48,7 @@ func (c teamClock) parseCorrelationActors(loc string, m jobj) (*correlationReque
 		return nil, qParse(model, sloc+".funnelCorrelationType", "Input should be 'events', 'properties' or 'event_with_properties' [type=enum]")
 	}
 	req.corrType = *ct
-	fsrc, err := reqObj(sloc, src, "source")
+	fsrc, err := reqSource(sloc, src)
 	if err != nil {
 		return nil, err
 	}

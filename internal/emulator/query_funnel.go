@@ -162,7 +162,7 @@ func (c teamClock) parseFunnelsActors(loc string, m jobj) (*funnelsActorsRequest
 		"funnelTrendsEntrancePeriodStart", "compare", "includeRecordings"); err != nil {
 		return nil, err
 	}
-	src, err := reqObj(loc, m, "source")
+	src, err := reqSource(loc, m)
 	if err != nil {
 		return nil, err
 	}

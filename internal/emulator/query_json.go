@@ -84,14 +84,15 @@ func optBool(model, loc string, m jobj, key string) (*bool, *queryError) {
 	return &b, nil
 }
 
-func reqObj(loc string, m jobj, key string) (jobj, *queryError) {
-	v, ok := m[key]
+// reqSource reads a node's required source object.
+func reqSource(loc string, m jobj) (jobj, *queryError) {
+	v, ok := m["source"]
 	if !ok || v == nil {
-		return nil, qParse(queryRequestModel, joinLoc(loc, key), "Field required [type=missing]")
+		return nil, qParse(queryRequestModel, joinLoc(loc, "source"), "Field required [type=missing]")
 	}
 	o, ok := asObj(v)
 	if !ok {
-		return nil, qParse(queryRequestModel, joinLoc(loc, key), "Input should be a valid dictionary or object [type=model_type]")
+		return nil, qParse(queryRequestModel, joinLoc(loc, "source"), "Input should be a valid dictionary or object [type=model_type]")
 	}
 	return o, nil
 }

@@ -85,9 +85,9 @@ func (s *Server) lifecycleEntries(c teamClock, spec *lifecycleSpec) map[string][
 		if pstr(ev.props["$process_person_profile"]) == "false" {
 			continue
 		}
-		p := s.st.persons[ev.personUUID]
+		p := s.st.hogqlPerson(ev.personUUID)
 		if p == nil {
-			continue // no person row: no created_at to classify against
+			continue // the events-to-persons join drops deleted persons' events
 		}
 		ok := spec.props.match(ev.props, p.props)
 		for _, e := range spec.series { // every series is AND-ed into one filter
@@ -165,7 +165,7 @@ func (c teamClock) parseInsightActors(loc string, m jobj) (*lifecycleSpec, *quer
 		"compare", "includeRecordings"); err != nil {
 		return nil, err
 	}
-	src, err := reqObj(loc, m, "source")
+	src, err := reqSource(loc, m)
 	if err != nil {
 		return nil, err
 	}

@@ -7,8 +7,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-
-	"github.com/google/uuid"
 )
 
 // readJSON decodes a JSON request body (DRF JSONParser: JSON only). An empty body
@@ -89,16 +87,19 @@ const (
 	refUUID
 )
 
-// parsePersonRef: a person id in a URL or query is the integer pk or the UUID (docs/dev/posthog-behaviour.md#person-ids-and-uuids).
+// parsePersonRef: a person id in a URL or query is the integer pk (anything
+// Python's int() accepts, so "-1" or " 7 " is a pk that matches nobody) or the
+// UUID (what uuid.UUID accepts) (docs/dev/posthog-behaviour.md#person-ids-and-uuids).
+// A pk too large for int64 is refInt with id 0, which no person has.
 func parsePersonRef(ref string) (refKind, int64, string) {
-	if ref != "" && strings.Trim(ref, "0123456789") == "" {
-		n, err := strconv.ParseInt(ref, 10, 64)
-		if err == nil {
-			return refInt, n, ""
-		}
+	if u, ok := pyUUID(ref); ok {
+		return refUUID, 0, u
 	}
-	if u, err := uuid.Parse(ref); err == nil {
-		return refUUID, 0, u.String()
+	if n, ok := pyInt(ref); ok {
+		if n == nil {
+			return refInt, 0, ""
+		}
+		return refInt, *n, ""
 	}
 	return refInvalid, 0, ""
 }

@@ -43,6 +43,8 @@ type Config struct {
 	LegacyActorEndpoints bool
 	NoQueryAPI           bool   // unroute /query/ (404 "Endpoint not found."), like a PostHog without the Query API
 	LegacyQueryThrottles bool   // query throttles of legacy teams (clickhouse_*) instead of api_queries_*
+	AsyncQueries         bool   // refresh async/force_async/lazy_async answer 202 and are polled at /query/<id>/
+	AsyncQueryPolls      int    // polls answering 202 before the result; default 1
 	Timezone             string // team timezone for lifecycle/funnel periods; default UTC
 	WeekStartDay         int    // team week_start_day: 0 = Sunday (default), 1 = Monday
 	RateLimit            bool
@@ -64,8 +66,10 @@ type Server struct {
 	ctl    *http.ServeMux
 	offset atomic.Int64 // clock offset in ns, set through AdvanceClock / /_emulator/clock
 
-	mu sync.Mutex // guards st
-	st *store
+	mu           sync.Mutex // guards st, asyncQueries and asyncPolls
+	st           *store
+	asyncQueries bool
+	asyncPolls   int
 
 	stats    *statsRecorder
 	throttle *throttler
@@ -97,12 +101,14 @@ func New(cfg Config) *Server {
 		cfg.RateLimitScale = 1
 	}
 	s := &Server{
-		cfg:      cfg,
-		st:       newStore(),
-		stats:    newStatsRecorder(),
-		throttle: newThrottler(cfg.RateLimitScale),
-		faults:   newFaults(cfg),
-		done:     make(chan struct{}),
+		asyncQueries: cfg.AsyncQueries,
+		asyncPolls:   max(cfg.AsyncQueryPolls, 1),
+		cfg:          cfg,
+		st:           newStore(cfg.ProjectID),
+		stats:        newStatsRecorder(),
+		throttle:     newThrottler(cfg.RateLimitScale),
+		faults:       newFaults(cfg),
+		done:         make(chan struct{}),
 	}
 	s.api = http.NewServeMux()
 	s.ctl = http.NewServeMux()

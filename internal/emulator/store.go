@@ -4,6 +4,7 @@ import (
 	"maps"
 	"slices"
 	"sort"
+	"strconv"
 	"time"
 
 	"github.com/google/uuid"
@@ -12,8 +13,12 @@ import (
 // person is the emulator's row for a PostHog person (Postgres posthog_person plus
 // its distinct ids). Everything in store is guarded by Server.mu.
 type person struct {
-	id           int64
-	uuid         string
+	id   int64
+	uuid string
+	// tombstoned: the ClickHouse person row carries is_deleted (written before the
+	// Postgres delete), so HogQL's persons table no longer has it even while the
+	// Postgres row survives a failed delete (docs/dev/posthog-behaviour.md#bulk-delete).
+	tombstoned   bool
 	distinctIDs  []string // in the order they were attached ("order stored": docs/dev/posthog-behaviour.md#person-shapes)
 	props        map[string]any
 	isIdentified bool
@@ -31,6 +36,7 @@ type event struct {
 	personUUID string
 	props      map[string]any
 	timestamp  time.Time
+	insertedAt time.Time // emulator clock at ingestion (ClickHouse inserted_at)
 }
 
 // asyncDeletion mirrors posthog_asyncdeletion for deletion_type Person (docs/dev/posthog-behaviour.md#event-deletion).
@@ -54,6 +60,7 @@ type failureSpec struct {
 }
 
 type store struct {
+	teamID         int
 	nextPersonID   int64
 	nextDeletionID int64
 	persons        map[string]*person // by uuid
@@ -62,12 +69,15 @@ type store struct {
 	deletions      []*asyncDeletion
 	queued         []queuedDeletion
 	failures       map[string][]*failureSpec // by person uuid
+	postgresFails  int                       // Postgres batch deletes still to fail
 	cohorts        map[int]*cohort
 	nextCohortID   int
+	asyncQueries   map[string]*asyncQuery // by query id
 }
 
-func newStore() *store {
+func newStore(teamID int) *store {
 	return &store{
+		teamID:         teamID,
 		nextPersonID:   1,
 		nextDeletionID: 1,
 		persons:        map[string]*person{},
@@ -75,13 +85,34 @@ func newStore() *store {
 		failures:       map[string][]*failureSpec{},
 		cohorts:        map[int]*cohort{},
 		nextCohortID:   1,
+		asyncQueries:   map[string]*asyncQuery{},
 	}
 }
 
+// personNamespace is the plugin server's PERSON_UUIDV5_NAMESPACE
+// (docs/dev/posthog-behaviour.md#person-ids-and-uuids).
+var personNamespace = uuid.MustParse("932979b4-65c3-4424-8467-0b66ec27bc22")
+
+// personUUID is uuidFromDistinctId: uuid5 of the namespace and "<team_id>:<distinct_id>".
+func personUUID(teamID int, distinctID string) string {
+	return uuid.NewSHA1(personNamespace, []byte(strconv.Itoa(teamID)+":"+distinctID)).String()
+}
+
+// createPerson makes a person whose UUID derives from its first distinct id, as
+// the plugin server's createPerson does; a returning user therefore gets its
+// deleted person's UUID again (docs/dev/posthog-behaviour.md#person-ids-and-uuids).
 func (st *store) createPerson(createdAt time.Time, distinctIDs ...string) *person {
+	u := personUUID(st.teamID, distinctIDs[0])
+	if existing := st.persons[u]; existing != nil {
+		// PostHog's unique constraint makes the create fall back to the existing row.
+		for _, d := range distinctIDs {
+			st.attach(existing, d)
+		}
+		return existing
+	}
 	p := &person{
 		id:        st.nextPersonID,
-		uuid:      uuid.NewString(),
+		uuid:      u,
 		props:     map[string]any{},
 		createdAt: createdAt,
 	}
@@ -140,6 +171,17 @@ func (st *store) mergeInto(dst, src *person) {
 			e.personUUID = dst.uuid
 		}
 	}
+}
+
+// hogqlPerson is the person HogQL's persons table holds for an actor id: nil when
+// the row is gone or tombstoned (argMax(is_deleted, version) = 1). Actor queries
+// INNER JOIN their source with it, so deleted persons drop out of actor lists
+// (docs/dev/posthog-behaviour.md#actors-query-answers).
+func (st *store) hogqlPerson(id string) *person {
+	if p := st.persons[id]; p != nil && !p.tombstoned {
+		return p
+	}
+	return nil
 }
 
 func (st *store) personByID(id int64) *person {

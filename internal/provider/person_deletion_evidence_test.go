@@ -230,8 +230,10 @@ func TestAccPersonDeletion_Evidence(t *testing.T) {
 				PreConfig: func() {
 					env.Emulator.Ingest(emulator.Event{Event: "$pageview", DistinctID: "alice"})
 					var ok bool
-					if reborn, ok = env.Emulator.PersonByDistinctID("alice"); !ok || reborn.UUID == alice.UUID {
-						t.Fatalf("ingestion did not create a new person for alice")
+					// A new person with the deleted one's UUID
+					// (docs/dev/posthog-behaviour.md#person-ids-and-uuids).
+					if reborn, ok = env.Emulator.PersonByDistinctID("alice"); !ok || reborn.UUID != alice.UUID || reborn.ID == alice.ID {
+						t.Fatalf("ingestion did not create a new person for alice with her UUID: %+v", reborn)
 					}
 				},
 				Config: config("GDPR-2041"),
@@ -397,7 +399,8 @@ func TestAccPersonDeletion_EvidenceFailedApply(t *testing.T) {
 	env := acctest.NewEnv(t, emulator.Config{})
 	alice := env.Person(t, "alice")
 	bob := env.Person(t, "bob")
-	env.Emulator.FailDeletions([]string{bob.UUID}, "delete_postgres", 10)
+	// bob alone fails: the per-person step (docs/dev/posthog-behaviour.md#bulk-delete).
+	env.Emulator.FailDeletions([]string{bob.UUID}, "tombstone_clickhouse", 10)
 	cli := acctest.NewCLI(t)
 	cli.WriteConfig(t, deletionConfig(env, `
   distinct_ids = ["alice", "bob"]

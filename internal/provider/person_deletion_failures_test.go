@@ -58,8 +58,10 @@ func TestAccPersonDeletion_InterruptedApply(t *testing.T) {
 	}
 	slices.Sort(uuids) // the provider deletes in sorted uuid order
 	failing := uuids[1200:1205]
-	// Four failing attempts: the first apply makes three.
-	env.Emulator.FailDeletions(failing, "delete_postgres", 4)
+	// Four failing attempts: the first apply makes three. The ClickHouse
+	// tombstone is the step PostHog fails person by person; a Postgres failure
+	// would fail the whole call (docs/dev/posthog-behaviour.md#bulk-delete).
+	env.Emulator.FailDeletions(failing, "tombstone_clickhouse", 4)
 	isFailing := func(u string) bool { return slices.Contains(failing, u) }
 
 	// range() stops at 1024 values.
@@ -71,7 +73,7 @@ func TestAccPersonDeletion_InterruptedApply(t *testing.T) {
 			{
 				Config: config,
 				ExpectError: regexp.MustCompile(`(?s)PostHog could not delete 5 persons after 3 attempts:.*` +
-					regexp.QuoteMeta(failing[0]) + ` \(step delete_postgres\).*State records only the 1495 persons confirmed deleted`),
+					regexp.QuoteMeta(failing[0]) + ` \(step tombstone_clickhouse\).*State records only the 1495 persons confirmed deleted`),
 			},
 			{
 				PreConfig: func() {

@@ -37,8 +37,11 @@ func TestAccPersonDeletion_ResurrectedPerson(t *testing.T) {
 				PreConfig: func() {
 					env.Emulator.Ingest(emulator.Event{Event: "$pageview", DistinctID: "alice"})
 					var ok bool
-					if reborn, ok = env.Emulator.PersonByDistinctID("alice"); !ok || reborn.UUID == alice.UUID {
-						t.Fatalf("ingestion did not create a new person for alice: %+v", reborn)
+					// PostHog derives a person's UUID from the distinct id that
+					// created it, so the new person has the deleted one's UUID
+					// (docs/dev/posthog-behaviour.md#person-ids-and-uuids).
+					if reborn, ok = env.Emulator.PersonByDistinctID("alice"); !ok || reborn.UUID != alice.UUID || reborn.ID == alice.ID {
+						t.Fatalf("ingestion did not create a new person for alice with her UUID: %+v", reborn)
 					}
 				},
 				Config: config,

@@ -29,7 +29,9 @@ func TestAccPersonDeletion_UntaintAfterFailedCreateKeepsTheRecord(t *testing.T) 
 	}
 	bystander := env.Person(t, "bystander")
 	// The resource tries three times per apply; the fourth attempt succeeds.
-	env.Emulator.FailDeletions(failing, "delete_postgres", 4)
+	// Per-person failures: PostHog fails the ClickHouse tombstone person by
+	// person (docs/dev/posthog-behaviour.md#bulk-delete).
+	env.Emulator.FailDeletions(failing, "tombstone_clickhouse", 4)
 
 	cli := acctest.NewCLI(t)
 	quoted, _ := json.Marshal(ids)

@@ -94,6 +94,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.DurationVar(&cfg.AsyncDeleteDelay, "async-delete-delay", 500*time.Millisecond, "async mode: delay before queued persons are deleted")
 	fs.BoolVar(&cfg.LegacyActorEndpoints, "legacy-actor-endpoints", false, "serve the removed funnel/lifecycle person endpoints")
 	fs.BoolVar(&cfg.NoQueryAPI, "no-query-api", false, "do not serve /query/ (404 \"Endpoint not found.\", like a PostHog without the Query API)")
+	fs.BoolVar(&cfg.AsyncQueries, "async-queries", false, "answer queries with refresh async, force_async or lazy_async with 202 and a query_status, to be polled at /query/<id>/")
+	fs.IntVar(&cfg.AsyncQueryPolls, "async-query-polls", 1, "with -async-queries: how many polls of a query answer 202 before the result")
 	fs.BoolVar(&cfg.LegacyQueryThrottles, "legacy-query-throttles", false, "with -rate-limit: legacy-team query throttles (clickhouse_burst/sustained) instead of api_queries_*")
 	fs.StringVar(&cfg.Timezone, "timezone", "UTC", "team timezone for lifecycle and funnel periods")
 	fs.IntVar(&cfg.WeekStartDay, "week-start-day", 0, "team week start: 0 = Sunday, 1 = Monday")
@@ -177,6 +179,8 @@ func validate(cfg *emulator.Config, nargs int) error {
 		return fmt.Errorf("-timezone: unknown time zone %q", cfg.Timezone)
 	case cfg.RateLimitScale <= 0:
 		return errors.New("-rate-limit-scale must be positive")
+	case cfg.AsyncQueryPolls < 1:
+		return errors.New("-async-query-polls must be at least 1")
 	}
 	for name, p := range map[string]float64{"-fault-429": cfg.Fault429, "-fault-5xx": cfg.Fault5xx, "-fault-drop": cfg.FaultDrop} {
 		if p < 0 || p > 1 {

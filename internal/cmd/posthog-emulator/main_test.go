@@ -71,6 +71,7 @@ func TestRunBadFlags(t *testing.T) {
 		{"-rate-limit-scale", "0"},
 		{"-latency", "soon"},
 		{"-seed", "/does/not/exist"},
+		{"-async-query-polls", "0"},
 	} {
 		err := run(context.Background(), args, io.Discard, io.Discard)
 		var ue usageError
@@ -90,5 +91,56 @@ func TestAPIKeyFlag(t *testing.T) {
 	}
 	if len(k[0].Scopes) != 1 || k[1].Scopes != nil || len(k[2].Scopes) != 2 || len(k[2].Projects) != 2 || k[0].Projects != nil {
 		t.Fatalf("%+v", k)
+	}
+}
+
+// -async-queries: a query asking for refresh "async" answers 202 with its
+// query_status, and the poll at /query/<id>/ answers the result
+// (docs/dev/posthog-behaviour.md#query-api).
+func TestRunAsyncQueries(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	pr, pw := io.Pipe()
+	go func() {
+		_ = run(ctx, []string{"-listen", "127.0.0.1:0", "-async-queries", "-seed-scenario", "S4"}, pw, io.Discard)
+		_ = pw.Close()
+	}()
+	line, err := bufio.NewReader(pr).ReadString('\n')
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := strings.TrimPrefix(strings.TrimSpace(line), "posthog-emulator listening on ")
+	go func() { _, _ = io.Copy(io.Discard, pr) }()
+	call := func(method, path, body string) (int, map[string]any) {
+		req, _ := http.NewRequest(method, base+path, strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer phx_emulator")
+		req.Header.Set("Content-Type", "application/json")
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		var m map[string]any
+		_ = json.NewDecoder(res.Body).Decode(&m)
+		return res.StatusCode, m
+	}
+	code, m := call("POST", "/api/projects/1/query/", `{"refresh":"async","client_query_id":"q1","query":{"kind":"ActorsQuery","select":["actor"],
+		"source":{"kind":"FunnelsActorsQuery","funnelStep":3,"source":{"kind":"FunnelsQuery",
+		"dateRange":{"date_from":"2021-05-01","date_to":"2021-05-07 23:59:59"},
+		"funnelsFilter":{"funnelWindowInterval":7},
+		"series":[{"kind":"EventsNode","event":"step one"},{"kind":"EventsNode","event":"step two"},{"kind":"EventsNode","event":"step three"}]}}}}`)
+	if st, _ := m["query_status"].(map[string]any); code != 202 || st["id"] != "q1" || st["complete"] != false {
+		t.Fatalf("create: %d %v", code, m)
+	}
+	code, m = call("GET", "/api/projects/1/query/q1/", "")
+	if code != 202 {
+		t.Fatalf("first poll: %d %v", code, m)
+	}
+	code, m = call("GET", "/api/projects/1/query/q1/", "")
+	st, _ := m["query_status"].(map[string]any)
+	res, _ := st["results"].(map[string]any)
+	if rows, _ := res["results"].([]any); code != 200 || st["complete"] != true || len(rows) != 5 {
+		t.Fatalf("second poll: %d %v", code, m)
 	}
 }
