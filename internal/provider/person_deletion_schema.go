@@ -170,7 +170,9 @@ func personDeletionSchema(ctx context.Context) schema.Schema {
 				Computed: true,
 			},
 			"deleted_person_count": schema.Int64Attribute{
-				MarkdownDescription: "How many persons this resource has deleted, over all its applies.",
+				MarkdownDescription: "How many persons this resource has deleted, over all its applies. PostHog gives a user who comes back the " +
+					"same UUID, so a person deleted again counts once here (and is listed once in `deleted_person_uuids`); each " +
+					"apply's entry in `evidence` records its own deletions.",
 				Computed:            true,
 			},
 			"deleted_person_uuids": schema.ListAttribute{
