@@ -3,6 +3,7 @@ package deletion
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/posthog-persons/terraform-provider-posthog/internal/posthog"
@@ -78,6 +79,17 @@ type ApplyEntry struct {
 	DeletedPersonUUIDs       []string `json:"deleted_person_uuids"`
 	DeletedPersonUUIDsDigest *string  `json:"deleted_person_uuids_digest"`
 	PostHog                  Answers  `json:"posthog"`
+	// EventsNotQueued lists the persons deleted again whose events PostHog
+	// did not queue again, because an earlier request of theirs was still
+	// pending; null in the compact forms.
+	EventsNotQueued []NotQueued `json:"events_not_queued"`
+}
+
+// NotQueued is a person deleted again while an earlier event-deletion
+// request of theirs, created at KeptRequestCreatedAt, was pending.
+type NotQueued struct {
+	PersonUUID           string `json:"person_uuid"`
+	KeptRequestCreatedAt string `json:"kept_request_created_at"`
 }
 
 // Answers sums what PostHog answered to this apply's bulk_delete calls.
@@ -127,6 +139,22 @@ func ParseEvidence(value string) (evidenceRecord, bool) {
 	return record, true
 }
 
+// KeptRequestsOf reads from a record the earlier event-deletion requests
+// PostHog kept when applies deleted persons again.
+func KeptRequestsOf(evidence string) KeptRequests {
+	record, ok := ParseEvidence(evidence)
+	if !ok {
+		return nil
+	}
+	kept := KeptRequests{}
+	for _, entry := range record.Applies {
+		for _, k := range entry.EventsNotQueued {
+			kept[strings.ToLower(k.PersonUUID)] = k.KeptRequestCreatedAt
+		}
+	}
+	return kept
+}
+
 // ImportedEvidence is the record of an imported deletion: PostHog tells
 // which requested persons are gone, not when or by whom.
 func ImportedEvidence() string {
@@ -169,6 +197,10 @@ func NewApplyEntry(subject Subject, started time.Time, applied Applied) ApplyEnt
 		entry.DeletedPersonUUIDsDigest = &digest
 	} else {
 		entry.DeletedPersonUUIDs = mergeSorted(nil, applied.Outcome.Deleted)
+		entry.EventsNotQueued = []NotQueued{}
+		for _, id := range mergeSorted(nil, mapKeys(applied.Kept)) {
+			entry.EventsNotQueued = append(entry.EventsNotQueued, NotQueued{PersonUUID: id, KeptRequestCreatedAt: applied.Kept[id]})
+		}
 	}
 	return entry
 }
@@ -237,4 +269,12 @@ func optional(s string) *string {
 		return nil
 	}
 	return &s
+}
+
+func mapKeys(m KeptRequests) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
 }

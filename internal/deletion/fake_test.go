@@ -32,6 +32,9 @@ type fakeAPI struct {
 	// first deletion, as events still arriving would.
 	reappear map[string]string // deleted uuid -> new uuid
 	bulkErr  error
+	// now is PostHog's clock for new rows (RFC 3339), "" for the runner's
+	// default test time.
+	now string
 	// created is each person's created_at; a person created again gets a
 	// new one.
 	created map[string]string
@@ -100,8 +103,10 @@ func (f *fakeAPI) BulkDelete(_ context.Context, _ int64, req posthog.BulkDeleteR
 			result.DeletionErrors = append(result.DeletionErrors, posthog.DeletionError{PersonUUID: uuid, Step: "delete_postgres"})
 			continue
 		}
-		if req.DeleteEvents {
-			f.rows = append(f.rows, posthog.DeletionStatus{PersonUUID: uuid, CreatedAt: "2026-01-01T00:00:00Z"})
+		if req.DeleteEvents && !f.pendingRow(uuid) {
+			// PostHog keeps a pending row and queues nothing new
+			// (docs/dev/posthog-behaviour.md#event-deletion).
+			f.rows = append(f.rows, posthog.DeletionStatus{PersonUUID: uuid, CreatedAt: f.rowTime()})
 		}
 		if req.KeepPerson {
 			continue
@@ -125,6 +130,24 @@ func (f *fakeAPI) BulkDelete(_ context.Context, _ int64, req posthog.BulkDeleteR
 		return f.answer, nil
 	}
 	return result, nil
+}
+
+func (f *fakeAPI) pendingRow(uuid string) bool {
+	for _, row := range f.rows {
+		if row.PersonUUID == uuid && row.DeleteVerifiedAt == "" {
+			return true
+		}
+	}
+	return false
+}
+
+// rowTime is when a new deletion_status row is created: now, as PostHog's
+// clock says.
+func (f *fakeAPI) rowTime() string {
+	if f.now != "" {
+		return f.now
+	}
+	return "2026-11-30T12:00:00Z"
 }
 
 func (f *fakeAPI) DeletionRows(ctx context.Context, projectID int64, uuids []string) ([]posthog.DeletionStatus, bool, error) {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-log/tflog"
@@ -30,6 +31,9 @@ type Prior struct {
 	Creating bool
 	IDs      []string // the ids of the request in state (list form)
 	Record   Record
+	// Kept holds the earlier event-deletion requests PostHog kept when
+	// earlier applies deleted persons again (from the evidence).
+	Kept KeptRequests
 	// History holds the ids that matched in earlier applies, and Deleted
 	// the persons deleted by earlier applies (compact forms, which keep no
 	// lists to tell them from).
@@ -43,6 +47,9 @@ type Prior struct {
 type Applied struct {
 	Record  Record
 	Outcome Outcome
+	// Kept are the earlier event-deletion requests PostHog kept when this
+	// apply deleted persons again, by person.
+	Kept KeptRequests
 	// Finished is when the deletion itself ended, before any wait for the
 	// event deletion.
 	Finished time.Time
@@ -63,10 +70,18 @@ type Applied struct {
 // Apply runs the request and works out what state records of it. wait
 // makes it wait for PostHog's event-deletion job after the deletion.
 func (r Runner) Apply(ctx context.Context, req Request, prior Prior, wait bool) Applied {
+	pendingBefore := r.pendingRequests(ctx, req, prior.Record)
 	outcome, runErr := r.Run(ctx, req)
 	result := Applied{Outcome: outcome, Err: runErr, Finished: r.Now(), History: prior.History.With(req, outcome.Matched),
 		Deleted: prior.Deleted.With(uuidKeys, setOf(outcome.Deleted))}
 	rec := r.recordDeletions(req, prior, outcome)
+	result.Kept = KeptRequests{}
+	for _, id := range outcome.Deleted {
+		if at, ok := pendingBefore[strings.ToLower(id)]; ok {
+			result.Kept[strings.ToLower(id)] = at
+		}
+	}
+	kept := prior.Kept.with(result.Kept)
 
 	switch {
 	case req.Compact() && len(outcome.Deleted) == 0 && prior.Record.Events.Status != "" &&
@@ -75,9 +90,12 @@ func (r Runner) Apply(ctx context.Context, req Request, prior Prior, wait bool) 
 		// keeps no list of earlier persons to ask about.
 		rec.Events = prior.Record.Events
 	case req.Compact():
-		rec.Events, result.Warnings = r.EventsAfterApply(ctx, req, outcome.Deleted, runErr == nil, wait)
+		rec.Events, result.Warnings = r.EventsAfterApply(ctx, req, outcome.Deleted, runErr == nil, wait, kept)
 	default:
-		rec.Events, result.Warnings = r.EventsAfterApply(ctx, req, rec.DeletedUUIDs, runErr == nil, wait)
+		rec.Events, result.Warnings = r.EventsAfterApply(ctx, req, rec.DeletedUUIDs, runErr == nil, wait, kept)
+	}
+	if w := notRequeuedWarning(len(result.Kept)); w != nil {
+		result.Warnings = append(result.Warnings, *w)
 	}
 
 	if outcome.NotQueued > 0 {
@@ -215,7 +233,7 @@ func unmatchedWarning(req Request, unmatched int64) *Message {
 // Refresh looks for persons that came back for the requested ids and reads
 // the event-deletion status of the deleted persons (list form only: the
 // file form keeps no list of them to ask about).
-func (r Runner) Refresh(ctx context.Context, req Request, rec Record) (Record, error) {
+func (r Runner) Refresh(ctx context.Context, req Request, rec Record, kept KeptRequests) (Record, error) {
 	found, err := r.Resolve(ctx, req)
 	if err != nil {
 		return rec, err
@@ -232,12 +250,51 @@ func (r Runner) Refresh(ctx context.Context, req Request, rec Record) (Record, e
 		rec.Events = Events{Status: EventsNotRequested}
 		return rec, nil
 	}
-	events, err := r.EventsStatus(ctx, req.ProjectID, rec.DeletedUUIDs)
+	events, err := r.EventsStatus(ctx, req.ProjectID, rec.DeletedUUIDs, kept)
 	if err != nil {
 		return rec, fmt.Errorf("refreshing the event-deletion status: %w", err)
 	}
 	rec.Events = events
 	return rec, nil
+}
+
+// pendingRequests reads, before a re-deletion, the pending event-deletion
+// requests of the returning persons the last refresh found: PostHog keeps
+// such a request and queues nothing new for the person
+// (docs/dev/posthog-behaviour.md#event-deletion). Only the list form knows
+// which persons returned.
+func (r Runner) pendingRequests(ctx context.Context, req Request, prior Record) KeptRequests {
+	returning := intersect(prior.RemainingUUIDs, prior.DeletedUUIDs)
+	if !req.DeleteEvents || req.KeepPerson || len(returning) == 0 {
+		return nil
+	}
+	rows, err := r.API.FreshDeletionRows(ctx, req.ProjectID, returning)
+	if err != nil {
+		return nil
+	}
+	pending := KeptRequests{}
+	for id, row := range newestRows(rows) {
+		if row.DeleteVerifiedAt == "" {
+			pending[id] = row.CreatedAt
+		}
+	}
+	return pending
+}
+
+// notRequeuedWarning says that persons deleted again still had a pending
+// event deletion, which PostHog kept: the events captured since it stay.
+// PostHog queues event deletion only for persons that exist, so nothing can
+// ask again until the user comes back.
+func notRequeuedWarning(kept int) *Message {
+	if kept == 0 {
+		return nil
+	}
+	return &Message{Summary: "Events of returning users are not queued again",
+		Detail: fmt.Sprintf("%d persons deleted again by this apply still had a pending event deletion from an earlier request. "+
+			"PostHog keeps that request and queues nothing new, so its weekly job deletes only the events captured before the "+
+			"earlier request; the events captured since stay, and events_deletion_status says incomplete once the job has "+
+			"run. PostHog queues event deletion only for persons that exist: if the user comes back again after that job, the "+
+			"next apply queues their events anew.", kept)}
 }
 
 // GoneUUIDs returns the requested UUIDs that resolve to no person, lower
@@ -257,6 +314,29 @@ func UnmatchedAfter(ids, priorIDs, priorUnmatched []string, matched map[string]s
 			continue
 		}
 		if creating || !slices.Contains(priorIDs, id) || slices.Contains(priorUnmatched, id) {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// with returns the kept requests plus more.
+func (k KeptRequests) with(more KeptRequests) KeptRequests {
+	out := make(KeptRequests, len(k)+len(more))
+	for id, at := range k {
+		out[id] = at
+	}
+	for id, at := range more {
+		out[id] = at
+	}
+	return out
+}
+
+// intersect returns the ids of a that are also in b, keeping a's order.
+func intersect(a, b []string) []string {
+	var out []string
+	for _, id := range a {
+		if slices.Contains(b, id) {
 			out = append(out, id)
 		}
 	}

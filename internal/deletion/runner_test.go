@@ -54,7 +54,7 @@ func TestApply_ListFormDeletesExactlyTheRequestedPersons(t *testing.T) {
 
 	// PostHog's job verifies the event deletion; the refresh sees it.
 	api.verifyAll("2026-12-06T00:00:00Z")
-	rec, err := r.Refresh(t.Context(), req, rec)
+	rec, err := r.Refresh(t.Context(), req, rec, nil)
 	if err != nil || rec.Events != (Events{EventsCompleted, "2026-12-06T00:00:00Z"}) || rec.RemainingCount != 0 {
 		t.Fatalf("refresh: %+v, %v", rec, err)
 	}
@@ -62,7 +62,7 @@ func TestApply_ListFormDeletesExactlyTheRequestedPersons(t *testing.T) {
 	// Bob comes back as a new person; the refresh finds him and Decide
 	// plans a deletion.
 	api.persons["u4"] = []string{"bob"}
-	rec, err = r.Refresh(t.Context(), req, rec)
+	rec, err = r.Refresh(t.Context(), req, rec, nil)
 	if err != nil || !slices.Equal(rec.RemainingUUIDs, []string{"u4"}) {
 		t.Fatalf("refresh after return: %+v, %v", rec, err)
 	}
@@ -227,17 +227,77 @@ func TestEventsOf_NewestRowOfEachPersonCounts(t *testing.T) {
 	for _, r := range rows {
 		api.rows = append(api.rows, rowOf(r.uuid, r.created, r.verified))
 	}
-	got, _ := testRunner(api).EventsStatus(t.Context(), 1, []string{"u1"})
+	got, _ := testRunner(api).EventsStatus(t.Context(), 1, []string{"u1"}, nil)
 	if got != (Events{EventsCompleted, "2026-01-07"}) {
 		t.Errorf("u1: %+v", got)
 	}
-	if got, _ := testRunner(api).EventsStatus(t.Context(), 1, []string{"u1", "u2"}); got.Status != EventsPending {
+	if got, _ := testRunner(api).EventsStatus(t.Context(), 1, []string{"u1", "u2"}, nil); got.Status != EventsPending {
 		t.Errorf("u1+u2: %+v", got)
 	}
-	if got, _ := testRunner(api).EventsStatus(t.Context(), 1, []string{"u9"}); got.Status != EventsPending {
+	if got, _ := testRunner(api).EventsStatus(t.Context(), 1, []string{"u9"}, nil); got.Status != EventsPending {
 		t.Errorf("a person without a row: %+v (only a verified row proves the deletion)", got)
 	}
-	if got, _ := testRunner(api).EventsStatus(t.Context(), 1, nil); got.Status != EventsNone {
+	if got, _ := testRunner(api).EventsStatus(t.Context(), 1, nil, nil); got.Status != EventsNone {
 		t.Errorf("no persons: %+v", got)
+	}
+}
+
+// A returning user (same UUID) deleted again while the first event
+// deletion is pending: PostHog keeps the first row, so the events captured
+// since stay, and the record must not say completed
+// (docs/dev/posthog-behaviour.md#event-deletion).
+func TestApply_RedeletionWhileTheEventDeletionIsPendingIsIncomplete(t *testing.T) {
+	api := threePersons()
+	r := testRunner(api)
+	req := Request{ProjectID: 7, IDs: []string{"bob"}, DeleteEvents: true}
+
+	first := r.Apply(t.Context(), req, Prior{Creating: true}, false)
+	if len(first.Warnings) != 0 || first.Record.Events.Status != EventsPending || len(first.Kept) != 0 {
+		t.Fatalf("first apply: %+v, %+v", first.Record.Events, first.Warnings)
+	}
+
+	// Days later bob is back with his UUID, before PostHog's job ran; the
+	// refresh finds him.
+	api.now = "2026-12-03T12:00:00Z"
+	api.persons["u2"] = []string{"bob"}
+	refreshed, err := r.Refresh(t.Context(), req, first.Record, nil)
+	if err != nil || !slices.Equal(refreshed.RemainingUUIDs, []string{"u2"}) {
+		t.Fatalf("refresh: %+v, %v", refreshed, err)
+	}
+	second := r.Apply(t.Context(), req, Prior{IDs: req.IDs, Record: refreshed}, false)
+	if second.Err != nil || api.exists("u2") {
+		t.Fatalf("bob was not deleted again: %v", second.Err)
+	}
+	if len(second.Warnings) != 1 || second.Warnings[0].Summary != "Events of returning users are not queued again" ||
+		!strings.Contains(second.Warnings[0].Detail, "1 persons deleted again") {
+		t.Errorf("warnings %+v", second.Warnings)
+	}
+	if second.Kept["u2"] != "2026-11-30T12:00:00Z" {
+		t.Errorf("kept requests %v, want bob's first request", second.Kept)
+	}
+
+	// The job verifies the first row: the events captured since stay.
+	api.verifyAll("2026-12-06T05:00:00Z")
+	rec, err := r.Refresh(t.Context(), req, second.Record, second.Kept)
+	if err != nil || rec.Events.Status != EventsIncomplete {
+		t.Errorf("after the job: %+v, %v; want incomplete", rec.Events, err)
+	}
+	// Without the kept request (state written before this was recorded)
+	// the verified row reads as completed, as before.
+	if rec, _ := r.Refresh(t.Context(), req, second.Record, nil); rec.Events.Status != EventsCompleted {
+		t.Errorf("without kept requests: %+v", rec.Events)
+	}
+
+	// After the job, bob returns once more: a new row covers everything.
+	api.now = "2026-12-09T12:00:00Z"
+	api.persons["u2"] = []string{"bob"}
+	refreshed, _ = r.Refresh(t.Context(), req, rec, second.Kept)
+	third := r.Apply(t.Context(), req, Prior{IDs: req.IDs, Record: refreshed, Kept: second.Kept}, false)
+	if len(third.Warnings) != 0 || len(third.Kept) != 0 {
+		t.Errorf("a re-deletion after the job warned or kept: %+v %v", third.Warnings, third.Kept)
+	}
+	api.verifyAll("2026-12-13T05:00:00Z")
+	if rec, _ := r.Refresh(t.Context(), req, third.Record, second.Kept); rec.Events.Status != EventsCompleted {
+		t.Errorf("after the second job: %+v, want completed", rec.Events)
 	}
 }

@@ -73,6 +73,10 @@ type evidenceDoc struct {
 			RecordingsQueuedForDeletion bool `json:"recordings_queued_for_deletion"`
 			AnswersOutsideRequest       int  `json:"answers_outside_request"`
 		} `json:"posthog"`
+		EventsNotQueued []struct {
+			PersonUUID           string `json:"person_uuid"`
+			KeptRequestCreatedAt string `json:"kept_request_created_at"`
+		} `json:"events_not_queued"`
 	} `json:"applies"`
 }
 

@@ -1,9 +1,9 @@
 package provider_test
 
 import (
-	"slices"
 	"fmt"
 	"regexp"
+	"slices"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"

@@ -301,7 +301,7 @@ func (r *personDeletionResource) Read(ctx context.Context, req resource.ReadRequ
 		setRequested(&state, decoded)
 		normalizeImportedState(&state)
 	}
-	rec, err := r.runner().Refresh(ctx, request, recordOf(state))
+	rec, err := r.runner().Refresh(ctx, request, recordOf(state), deletion.KeptRequestsOf(state.Evidence.ValueString()))
 	if err != nil {
 		resp.Diagnostics.AddError("Unable to refresh the person deletion", err.Error())
 		return
@@ -353,6 +353,7 @@ func (r *personDeletionResource) Update(ctx context.Context, req resource.Update
 		prior := deletion.Prior{
 			IDs:    append(stringList(state.DistinctIDs), stringList(state.UUIDs)...),
 			Record: recordOf(state),
+			Kept:   deletion.KeptRequestsOf(state.Evidence.ValueString()),
 		}
 		prior.History, prior.Deleted = priorHistories(ctx, req.Private, state, false, &resp.Diagnostics)
 		applied := r.apply(ctx, request, &plan, prior, state.Evidence.ValueString(), &resp.Diagnostics)
@@ -367,7 +368,8 @@ func (r *personDeletionResource) Update(ctx context.Context, req resource.Update
 	rebuildEvidence := plan.Evidence.IsUnknown()
 	keepUnknownFromState(&plan, state)
 	if action == deletion.RefreshEvents {
-		events, warnings := r.runner().EventsAfterApply(ctx, request, stringList(state.DeletedPersonUUIDs), true, true)
+		events, warnings := r.runner().EventsAfterApply(ctx, request, stringList(state.DeletedPersonUUIDs), true, true,
+			deletion.KeptRequestsOf(state.Evidence.ValueString()))
 		plan.EventsDeletionStatus = optionalStringValue(events.Status)
 		plan.EventsDeletionVerifiedAt = optionalStringValue(events.VerifiedAt)
 		addWarnings(&resp.Diagnostics, warnings)

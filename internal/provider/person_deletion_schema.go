@@ -173,7 +173,7 @@ func personDeletionSchema(ctx context.Context) schema.Schema {
 				MarkdownDescription: "How many persons this resource has deleted, over all its applies. PostHog gives a user who comes back the " +
 					"same UUID, so a person deleted again counts once here (and is listed once in `deleted_person_uuids`); each " +
 					"apply's entry in `evidence` records its own deletions.",
-				Computed:            true,
+				Computed: true,
 			},
 			"deleted_person_uuids": schema.ListAttribute{
 				MarkdownDescription: "The UUIDs of the persons this resource has deleted and verified gone, over all its applies, sorted. " +
@@ -219,7 +219,10 @@ func personDeletionSchema(ctx context.Context) schema.Schema {
 			"events_deletion_status": schema.StringAttribute{
 				MarkdownDescription: "The state of the event deletion, refreshed from PostHog's `deletion_status`: " +
 					"`not_requested` (`delete_events` is false), `none` (no person was deleted), `pending` (queued, waiting for " +
-					"PostHog's weekly job) or `completed` (PostHog verified it for every deleted person).",
+					"PostHog's weekly job), `completed` (PostHog verified it for every deleted person) or `incomplete` (verified, " +
+					"but for a returning user deleted again while an earlier event deletion of theirs was pending, PostHog kept " +
+					"that earlier request and queued nothing new, so their events captured since stay; the apply warned, and the " +
+					"evidence lists them under `events_not_queued`).",
 				Computed: true,
 			},
 			"events_deletion_verified_at": schema.StringAttribute{
