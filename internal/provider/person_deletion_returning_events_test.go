@@ -42,8 +42,8 @@ func TestAccPersonDeletion_ReturningUserEventsAcrossTheWeeklyJob(t *testing.T) {
 			{
 				// Alice is back before the job ran; the re-deletion finds her
 				// first request pending.
-				PreConfig: comeBack,
-				Config:    config,
+				PreConfig:         comeBack,
+				Config:            config,
 				ConfigStateChecks: []statecheck.StateCheck{status("pending")},
 				Check: func(s *terraform.State) error {
 					doc, _, err := readEvidence(s)
@@ -72,8 +72,8 @@ func TestAccPersonDeletion_ReturningUserEventsAcrossTheWeeklyJob(t *testing.T) {
 			{
 				// She comes back once more, after the job: this deletion
 				// queues a new request, which covers her later events.
-				PreConfig: comeBack,
-				Config:    config,
+				PreConfig:         comeBack,
+				Config:            config,
 				ConfigStateChecks: []statecheck.StateCheck{status("pending")},
 				Check: func(s *terraform.State) error {
 					doc, _, err := readEvidence(s)
