@@ -73,7 +73,9 @@ func actorsCommonAttributes(what string) map[string]schema.Attribute {
 			NestedObject:        propertyFilterObject(),
 		},
 		"persons": schema.ListNestedAttribute{
-			MarkdownDescription: "The persons found, at most `limit` of them, in PostHog's order.",
+			MarkdownDescription: "The persons found, at most `limit` of them, in PostHog's order. Persons deleted since " +
+				"they matched are left out, as in PostHog's own person lists: PostHog joins the matching actors to its " +
+				"persons table and drops those without a person, so a deleted user's past events do not bring them back here.",
 			Computed:            true,
 			NestedObject: schema.NestedAttributeObject{
 				Attributes: map[string]schema.Attribute{

@@ -227,3 +227,32 @@ func TestAccFunnelPersonsDataSource_legacyAndAuto(t *testing.T) {
 		t.Errorf("legacy funnel calls: GET %d, POST %d; want both forms used", stats.Count("GET", legacyFunnelRoute), stats.Count("POST", legacyFunnelRoute))
 	}
 }
+
+// Persons deleted after their events were captured drop out of the list,
+// in both APIs: PostHog's actors query joins actors to the persons table
+// (docs/dev/posthog-behaviour.md#actors-query-answers).
+func TestAccFunnelPersonsDataSource_deletedPersonsDropOut(t *testing.T) {
+	env := newLegacyEnv(t, true)
+	ingestS4(env, false)
+	deletion := env.ProviderConfigWithKey(legacyKey) + `
+resource "posthog_person_deletion" "two_finishers" {
+  distinct_ids = ["user_0", "user_1"]
+}
+`
+	resource.UnitTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: protoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{Config: deletion},
+			{
+				Config: deletion + funnelBlock("reached_3", 3, `api = "query"`) + funnelBlock("legacy_3", 3, `api = "legacy"`) +
+					funnelBlock("reached_1", 1, ""),
+				ConfigStateChecks: []statecheck.StateCheck{
+					// S4: user_0..4 finish; user_0 and user_1 are deleted.
+					idsOutput("reached_3", users(2, 3, 4)...),
+					idsOutput("legacy_3", users(2, 3, 4)...),
+					countOutput("reached_1", 33),
+				},
+			},
+		},
+	})
+}
