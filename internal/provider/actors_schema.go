@@ -76,7 +76,7 @@ func actorsCommonAttributes(what string) map[string]schema.Attribute {
 			MarkdownDescription: "The persons found, at most `limit` of them, in PostHog's order. Persons deleted since " +
 				"they matched are left out, as in PostHog's own person lists: PostHog joins the matching actors to its " +
 				"persons table and drops those without a person, so a deleted user's past events do not bring them back here.",
-			Computed:            true,
+			Computed: true,
 			NestedObject: schema.NestedAttributeObject{
 				Attributes: map[string]schema.Attribute{
 					"uuid": schema.StringAttribute{MarkdownDescription: "The person's UUID, which `posthog_person_deletion` accepts in `uuids`.", Computed: true},
