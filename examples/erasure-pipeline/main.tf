@@ -53,6 +53,8 @@ module "erasure_request" {
 output "evidence" {
   description = "Each request's evidence record (a JSON document), by ticket, for the pipeline to archive."
   value       = { for ticket, request in module.erasure_request : ticket => request.evidence }
+  # terraform output -json evidence prints it for the archive.
+  sensitive = true
 }
 
 output "deleted_person_count" {

@@ -241,8 +241,12 @@ func personDeletionSchema(ctx context.Context) schema.Schema {
 					"the digest of the requested ids, the persons deleted, the ids that matched nothing, PostHog's answers, when each " +
 					"apply started and finished, and when PostHog verified the event deletion. Its fields are described in the " +
 					"guide \"The evidence record of posthog_person_deletion\"; `format_version` is 1 and fields are only ever added. " +
-					"Decode it with `jsondecode`. In the file form it is updated by applies only.",
-				Computed: true,
+					"Decode it with `jsondecode`. In the file form it is updated by applies only. It is marked sensitive: it " +
+					"names the requested ids that matched no person (often emails) and the deleted persons, and a plan that " +
+					"changes it would otherwise print the whole earlier record as removed; an output of it needs `sensitive = true`, " +
+					"and `terraform output -json` prints it.",
+				Computed:  true,
+				Sensitive: true,
 			},
 		},
 		Blocks: map[string]schema.Block{

@@ -6,6 +6,8 @@ output "reason" {
 output "evidence" {
   description = "The deletion's evidence record, one JSON document to archive as it is."
   value       = posthog_person_deletion.this.evidence
+  # It names the requested ids that matched nobody: kept out of plan output.
+  sensitive = true
 }
 
 output "deleted_person_count" {
@@ -31,4 +33,6 @@ output "events_deletion_status" {
 output "deletion" {
   description = "The whole posthog_person_deletion of this request, for callers and tests that need another attribute."
   value       = posthog_person_deletion.this
+  # Holds the evidence record, which is sensitive.
+  sensitive = true
 }
