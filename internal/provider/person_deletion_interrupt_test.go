@@ -727,9 +727,10 @@ func TestAccPersonDeletion_InterruptedApplies(t *testing.T) {
 // TestAccPersonDeletion_InterruptedAsyncDeletion pins what the records say
 // when PostHog carried out a deletion whose answer an interrupted apply never
 // got, in the scenario of seed 4248 (distinct_ids, async bulk_delete, no
-// ghosts, Ctrl-C at the first bulk_delete twice): the first Ctrl-C lands
-// before PostHog sees the call, the second after PostHog has queued the
-// deletion of every requested person, whose answer is lost. Both applies
+// ghosts, Ctrl-C at the first bulk_delete of two applies in a row): the
+// first Ctrl-C lands before PostHog sees the call, the second after PostHog
+// has queued the deletion of every requested person, whose answer is lost.
+// Both applies
 // leave a record of no deletion; PostHog's queue deletes the persons after
 // the second has ended.
 //   - Replaced (the tainted record is not untainted): the final apply starts
