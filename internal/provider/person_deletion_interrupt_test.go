@@ -1020,8 +1020,9 @@ func runInterruptedApply(t *testing.T, fail func(string, ...any), cli *acctest.C
 			t.Logf("provider plugin %d outlived its Terraform; waiting for it to end", pid)
 		}
 		if !acctest.WaitForExit(pid, orphanExitLimit) {
+			diagnosis := processDiagnosis(pid)
 			_ = syscall.Kill(pid, syscall.SIGKILL)
-			fail("provider plugin %d still runs %s after its Terraform ended", pid, orphanExitLimit)
+			fail("provider plugin %d still runs %s after its Terraform ended (%s)", pid, orphanExitLimit, diagnosis)
 		}
 	}
 	if !rec.waitIdle(idleLimit) {
@@ -1351,4 +1352,27 @@ func describeCalls(calls []apiCall) string {
 		parts = append(parts, part+")")
 	}
 	return strings.Join(parts, ", ")
+}
+
+// processDiagnosis describes a process that should have ended: its state,
+// parent and threads from /proc/PID/status and the kernel function it
+// sleeps in (/proc/PID/wchan), so that a leaked plugin leaves evidence.
+func processDiagnosis(pid int) string {
+	var parts []string
+	if status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid)); err == nil {
+		for _, line := range strings.Split(string(status), "\n") {
+			for _, key := range []string{"State:", "PPid:", "Threads:"} {
+				if strings.HasPrefix(line, key) {
+					parts = append(parts, strings.Join(strings.Fields(line), " "))
+				}
+			}
+		}
+	}
+	if wchan, err := os.ReadFile(fmt.Sprintf("/proc/%d/wchan", pid)); err == nil {
+		parts = append(parts, "wchan: "+string(wchan))
+	}
+	if len(parts) == 0 {
+		return "no /proc entry"
+	}
+	return strings.Join(parts, "; ")
 }
