@@ -8,7 +8,7 @@ import (
 
 // TestPersonsListExactValues: ?properties= with exact and a list of values is
 // "any of", compared case-sensitively, as PostHog's has(values, property)
-// does (docs/dev/posthog-behaviour.md#listing-persons).
+// does (docs/dev/posthog-behaviour.md#cohorts, "Persons by a property value").
 func TestPersonsListExactValues(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, Config{})

@@ -62,7 +62,8 @@ const maxValuesPerRequest = 50
 
 // PersonsByProperty lists up to limit persons whose person property key
 // equals one of values exactly (case-sensitive), through the persons list's
-// properties filter (docs/dev/posthog-behaviour.md#listing-persons). Values
+// properties filter (docs/dev/posthog-behaviour.md#cohorts, "Persons by a
+// property value"). Values
 // are sent in groups of maxValuesPerRequest; a person matched by two groups
 // is listed once.
 func (c *Client) PersonsByProperty(ctx context.Context, projectID int64, key string, values []string, limit, pageSize int) (PersonList, error) {
@@ -103,7 +104,8 @@ func checkListBounds(limit, pageSize int) error {
 // offsetPages pages through a limit/offset listing of persons until it has
 // limit of them. Pages ask for up to limit+1 persons in all: one person past
 // the limit proves there are more, which PostHog's next link does not (it
-// links a next page whenever a page is full) (docs/dev/posthog-behaviour.md#pagination).
+// links a next page whenever a page is full) (docs/dev/posthog-behaviour.md#pagination,
+// docs/dev/posthog-behaviour.md#cohorts).
 func (c *Client) offsetPages(ctx context.Context, ep endpoint, path string, query url.Values, limit, pageSize int) (PersonList, error) {
 	var out PersonList
 	seen := map[string]bool{}
