@@ -214,3 +214,28 @@ resource "posthog_person_deletion" "erase" {
 			env.Exists("alice"), env.Exists("bob"), env.Exists("carol"))
 	}
 }
+
+// Wrong arguments of the two person-list data sources fail at plan time,
+// before any request.
+func TestPersonListsBadConfiguration(t *testing.T) {
+	env := acctest.NewEnv(t, emulator.Config{})
+	data := func(kind, body string) string {
+		return env.ProviderConfig() + fmt.Sprintf("data %q \"x\" {\n%s\n}\n", kind, body)
+	}
+	var steps []resource.TestStep
+	for _, c := range []struct{ config, want string }{
+		{data("posthog_cohort_persons", `cohort_id = 0`), `cohort_id.*at least 1`},
+		{data("posthog_cohort_persons", "cohort_id = 3\nlimit = 0"), `limit.*between 1 and 10000`},
+		{data("posthog_cohort_persons", ``), `The argument "cohort_id" is required`},
+		{data("posthog_persons_by_property", "key = \"email\"\nvalues = []"), `values.*at least 1`},
+		{data("posthog_persons_by_property", "key = \"email\"\nvalues = [\"a@example.com\", \"\"]"), `values\[1\].*at least 1`},
+		{data("posthog_persons_by_property", "key = \"\"\nvalues = [\"a@example.com\"]"), `key.*at least 1`},
+		{data("posthog_persons_by_property", "key = \"email\"\nvalues = [\"a@example.com\"]\nlimit = 10001"), `limit.*between 1 and 10000`},
+	} {
+		steps = append(steps, resource.TestStep{Config: c.config, PlanOnly: true, ExpectError: regexp.MustCompile(`(?s)` + c.want)})
+	}
+	resource.UnitTest(t, resource.TestCase{ProtoV6ProviderFactories: protoV6ProviderFactories, Steps: steps})
+	if total := env.Emulator.Stats().Total; total != 0 {
+		t.Errorf("invalid configurations made %d PostHog requests", total)
+	}
+}
