@@ -125,12 +125,14 @@ func (c *Client) offsetPages(ctx context.Context, ep endpoint, path string, quer
 		if len(persons) > 0 && len(out.Persons) == before {
 			return out, errNotAdvancing("a page held only persons already listed", pages)
 		}
-		offset += len(persons)
+		// PostHog's next link is offset + limit, whatever the page held: a
+		// person whose row is missing shortens a page without ending the list.
+		offset += want
 		if len(out.Persons) > limit {
 			out.HasMore = true
 			break
 		}
-		if !next || len(persons) < want {
+		if !next {
 			break
 		}
 	}

@@ -153,3 +153,32 @@ func TestPersonsByPropertyFilterAndGroups(t *testing.T) {
 		t.Fatalf("third request's filter %+v", filter)
 	}
 }
+
+// A page shorter than asked but with a next link (PostHog counts the
+// members before it serializes them) does not end the listing.
+func TestCohortPersonsFollowsNextPastAShortPage(t *testing.T) {
+	calls := 0
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/cohorts/7/") {
+			writeJSON(w, 200, `{"id":7,"deleted":false}`)
+			return
+		}
+		calls++
+		switch r.URL.Query().Get("offset") {
+		case "0": // two members counted, one serialized
+			writeJSON(w, 200, `{"results":[{"id":"00000000-0000-0000-0000-000000000001"}],"next":"http://x/?offset=2"}`)
+		case "2":
+			writeJSON(w, 200, `{"results":[{"id":"00000000-0000-0000-0000-000000000003"}],"next":null}`)
+		default:
+			writeJSON(w, 200, `{"results":[],"next":null}`)
+		}
+	}))
+	defer srv.Close()
+	got, err := newTestClient(t, srv.URL, 0).CohortPersons(context.Background(), 1, 7, 10, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Persons) != 2 || got.Persons[1].UUID != "00000000-0000-0000-0000-000000000003" || calls != 2 {
+		t.Fatalf("got %+v after %d page requests; want both persons after 2", got.Persons, calls)
+	}
+}
