@@ -77,7 +77,7 @@ func (st *store) cohortMembers(c *cohort) []*person {
 // distinct ids.
 func cohortPersonJSON(p *person) map[string]any {
 	m := serializedPerson(p)
-	if ids := m["distinct_ids"].([]string); len(ids) > cohortPersonsDistinctIDs {
+	if ids, ok := m["distinct_ids"].([]string); ok && len(ids) > cohortPersonsDistinctIDs {
 		m["distinct_ids"] = ids[:cohortPersonsDistinctIDs]
 	}
 	return m
