@@ -178,6 +178,7 @@ func (s *Server) routes() {
 		handle(c+"{cohort_id}/", s.handleCohortDetail)
 		handle(c+"{cohort_id}/add_persons_to_static_cohort/", s.handleAddPersonsToStaticCohort)
 		handle(c+"{cohort_id}/remove_person_from_static_cohort/", s.handleRemovePersonFromStaticCohort)
+		handle(c+"{cohort_id}/persons/", s.handleCohortPersons)
 		if s.cfg.LegacyActorEndpoints {
 			// Without the flag these paths fall through to the detail route or
 			// to no route at all, as in current PostHog (docs/dev/posthog-behaviour.md#legacy-actor-endpoints).

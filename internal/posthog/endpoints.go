@@ -24,6 +24,13 @@ var (
 	endpointDeletionStatus     = endpoint{http.MethodGet, "persons/deletion_status/", RateClassPersonsRead}
 	endpointPersonCohorts      = endpoint{http.MethodGet, "persons/cohorts/", RateClassPersonsRead}
 
+	// Person lists: the persons list with a property filter, one cohort and
+	// its persons (docs/dev/posthog-behaviour.md#listing-persons,
+	// docs/dev/posthog-behaviour.md#cohorts).
+	endpointPersonsList   = endpoint{http.MethodGet, "persons/", RateClassPersonsRead}
+	endpointCohort        = endpoint{http.MethodGet, "cohorts/{id}/", RateClassPersonsRead}
+	endpointCohortPersons = endpoint{http.MethodGet, "cohorts/{id}/persons/", RateClassPersonsRead}
+
 	// The Query API: creating a query, and polling an asynchronous one
 	// (docs/dev/posthog-behaviour.md#query-api).
 	endpointQuery       = endpoint{http.MethodPost, "query/", RateClassQuery}

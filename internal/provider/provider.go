@@ -210,6 +210,8 @@ func (p *PosthogProvider) DataSources(_ context.Context) []func() datasource.Dat
 		NewLifecyclePersonsDataSource,
 		NewFunnelPersonsDataSource,
 		NewFunnelCorrelationPersonsDataSource,
+		NewCohortPersonsDataSource,
+		NewPersonsByPropertyDataSource,
 	}
 }
 
