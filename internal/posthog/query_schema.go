@@ -255,7 +255,7 @@ func newDateRange(from, to string) *dateRange {
 }
 
 func newEventsNode(e EventStep) eventsNode {
-	return eventsNode{Event: e.Event, Properties: e.Properties}
+	return eventsNode(e)
 }
 
 func newEventsNodes(events []EventStep) []eventsNode {

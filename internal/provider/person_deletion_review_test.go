@@ -172,7 +172,7 @@ resource "posthog_person_deletion" "ticket" {
 		}
 	}
 	if shown, err := cli.Run("show"); err != nil || strings.Contains(shown, "posthog_person_deletion") ||
-		!(strings.Contains(shown, "No state") || strings.Contains(shown, "state file is empty")) {
+		(!strings.Contains(shown, "No state") && !strings.Contains(shown, "state file is empty")) {
 		t.Errorf("state holds a record after a create that deleted nothing:\n%s", shown)
 	}
 	if !env.Exists("alice") {
