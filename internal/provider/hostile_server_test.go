@@ -169,6 +169,8 @@ func TestAccHostileServer_NextLinkIntoAnotherProject(t *testing.T) {
 data "posthog_lifecycle_persons" "test" {
   api       = "legacy"
   events    = [{ event = "$pageview" }]
+  date_from = "2020-01-05"
+  date_to   = "2020-01-19"
   day       = "2020-01-12"
   status    = "new"
   page_size = 1
@@ -194,8 +196,10 @@ func TestAccHostileServer_ErrorEchoesTheKey(t *testing.T) {
 		}
 		key := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
 		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(http.StatusBadRequest)
-		_, _ = fmt.Fprintf(w, `{"type":"validation_error","code":"invalid_input","detail":"key %s may not delete; header was Bearer %s","attr":null}`, key, key)
+		// A server error, not a refusal: PostHog may have acted on the call, so
+		// the failed create keeps its record, which must not hold the key.
+		w.WriteHeader(http.StatusInternalServerError)
+		_, _ = fmt.Fprintf(w, `{"type":"server_error","code":"error","detail":"key %s may not delete; header was Bearer %s","attr":null}`, key, key)
 		return true
 	})
 	config := provider + `
@@ -318,6 +322,8 @@ func TestAccHostileServer_ReadTimeout(t *testing.T) {
 data "posthog_lifecycle_persons" "test" {
   api    = "query"
   events = [{ event = "$pageview" }]
+  date_from = "2020-01-05"
+  date_to   = "2020-01-19"
   day    = "2020-01-12"
   status = "new"
   timeouts {
