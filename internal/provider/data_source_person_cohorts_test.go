@@ -15,6 +15,7 @@ import (
 )
 
 func TestAccPersonCohortsDataSource(t *testing.T) {
+	t.Parallel()
 	env := acctest.NewEnv(t, emulator.Config{APIKeys: []emulator.APIKey{
 		{Key: acctest.APIKey, Scopes: []string{"person:read", "cohort:read"}},
 		{Key: "phx_no_cohorts", Scopes: []string{"person:read"}},

@@ -46,6 +46,7 @@ func stringsAttr(v any) ([]string, error) {
 // naming them and state records exactly the persons deleted; the next apply
 // finishes the job and touches nobody else.
 func TestAccPersonDeletion_InterruptedApply(t *testing.T) {
+	t.Parallel()
 	env := acctest.NewEnv(t, emulator.Config{})
 	ids := numberedIDs("user-", 1500)
 	ingestPersons(env, ids...)
@@ -157,6 +158,7 @@ func TestAccPersonDeletion_InterruptedApply(t *testing.T) {
 // A create timeout while queued deletions are still pending: a clear error
 // and no claim that anyone was deleted.
 func TestAccPersonDeletion_CreateTimeout(t *testing.T) {
+	t.Parallel()
 	env := acctest.NewEnv(t, emulator.Config{BulkDeleteMode: "async", AsyncDeleteDelay: time.Minute})
 	env.Person(t, "alice")
 	env.Person(t, "bob")
