@@ -181,6 +181,7 @@ resource "posthog_person_deletion" "test" {
 // badConfigurationCase plans config, expects an error matching want and no
 // request to PostHog.
 func badConfigurationCase(t *testing.T, env *acctest.Env, config, want string) {
+	t.Helper()
 	resource.UnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: protoV6ProviderFactories,
 		Steps: []resource.TestStep{{
