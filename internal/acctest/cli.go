@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -20,8 +21,9 @@ type CLI struct {
 	env       []string
 }
 
-// NewCLI builds the provider, writes a CLI configuration whose dev_overrides
-// point at it (in a temporary folder) and returns a runner for dir.
+// NewCLI builds the provider (once per test process), writes a CLI
+// configuration whose dev_overrides point at it (in a temporary folder) and
+// returns a runner for dir.
 func NewCLI(t testing.TB) *CLI {
 	t.Helper()
 	terraform := os.Getenv("TF_ACC_TERRAFORM_PATH")
@@ -35,11 +37,9 @@ func NewCLI(t testing.TB) *CLI {
 	if err != nil {
 		t.Fatal(err)
 	}
-	binDir := t.TempDir()
-	build := exec.Command("go", "build", "-o", filepath.Join(binDir, "terraform-provider-posthog"), ".")
-	build.Dir = root
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("building the provider: %v\n%s", err, out)
+	binDir, err := buildProvider(root)
+	if err != nil {
+		t.Fatal(err)
 	}
 	cliConfig := filepath.Join(t.TempDir(), "terraform.rc")
 	// The short address, with no host, is resolved against the engine's own
@@ -80,6 +80,46 @@ func (c *CLI) Run(args ...string) (string, error) {
 	cmd.Stderr = &out
 	err := cmd.Run()
 	return out.String(), err
+}
+
+// The provider binary NewCLI builds, shared by every CLI of the process:
+// linking it takes seconds of CPU, and all of them run the same source.
+var built struct {
+	once sync.Once
+	dir  string
+	err  error
+}
+
+// buildProvider builds the provider into bin/acctest of the checkout (git
+// ignores bin/) the first time it is called in this process and returns that
+// folder. The binary is built aside and renamed into place, so that test
+// processes of other packages, which build it too, never run a half-written
+// file.
+func buildProvider(root string) (string, error) {
+	built.once.Do(func() {
+		built.dir, built.err = buildProviderInto(root, filepath.Join(root, "bin", "acctest"))
+	})
+	return built.dir, built.err
+}
+
+func buildProviderInto(root, dir string) (string, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", fmt.Errorf("building the provider: %w", err)
+	}
+	scratch, err := os.MkdirTemp(filepath.Dir(dir), "acctest-build-")
+	if err != nil {
+		return "", fmt.Errorf("building the provider: %w", err)
+	}
+	defer func() { _ = os.RemoveAll(scratch) }()
+	build := exec.Command("go", "build", "-o", filepath.Join(scratch, providerBinary), ".")
+	build.Dir = root
+	if out, err := build.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("building the provider: %w\n%s", err, out)
+	}
+	if err := os.Rename(filepath.Join(scratch, providerBinary), filepath.Join(dir, providerBinary)); err != nil {
+		return "", fmt.Errorf("building the provider: %w", err)
+	}
+	return dir, nil
 }
 
 func moduleRoot() (string, error) {

@@ -106,7 +106,8 @@ type pipeline struct {
 // offline).
 func newPipeline(t testing.TB, cli *acctest.CLI) *pipeline {
 	t.Helper()
-	p := &pipeline{cli: cli, dir: t.TempDir()}
+	own := *cli // its own Dir, for pipelines that run in parallel
+	p := &pipeline{cli: &own, dir: t.TempDir()}
 	copyPipeline(t, p.dir)
 	p.mustRun(t, "get")
 	return p

@@ -21,6 +21,7 @@ const examplePersonLimit = 50
 // TestPolicyUnitTests runs conftest verify on the example policies: every
 // test rule in their *_test.rego files must run and pass.
 func TestPolicyUnitTests(t *testing.T) {
+	t.Parallel()
 	want := countPolicyTests(t)
 	if want == 0 {
 		t.Fatal("no test rules found in examples/policies/*_test.rego")
@@ -67,6 +68,7 @@ func newPipelineCLI(t *testing.T, env *acctest.Env) *acctest.CLI {
 // settings over plans of the example pipeline: the committed request files
 // pass, and each variant is denied by the policy it breaks, and only by it.
 func TestPoliciesOnPipelinePlans(t *testing.T) {
+	t.Parallel()
 	conftestBinary(t)
 	env := acctest.NewEnv(t, emulator.Config{})
 	seedExamplePersons(t, env)
@@ -74,12 +76,14 @@ func TestPoliciesOnPipelinePlans(t *testing.T) {
 	data := repoPath(t, "examples/policies/data")
 
 	t.Run("committed requests pass", func(t *testing.T) {
+		t.Parallel()
 		p := newPipeline(t, cli)
 		denials, passed := conftest(t, p.planJSON(t, "plan"), data)
 		expectPass(t, denials, passed)
 	})
 
 	t.Run("deletion without reason", func(t *testing.T) {
+		t.Parallel()
 		p := newPipeline(t, cli)
 		// Written by hand outside the module, which always sets the reason.
 		writeFile(t, filepath.Join(p.dir, "hand_written.tf"), `
@@ -94,6 +98,7 @@ resource "posthog_person_deletion" "hand_written" {
 	})
 
 	t.Run("GDPR deletion keeping events", func(t *testing.T) {
+		t.Parallel()
 		p := newPipeline(t, cli)
 		writeFile(t, filepath.Join(p.dir, "hand_written.tf"), `
 resource "posthog_person_deletion" "gdpr_hand_written" {
@@ -109,6 +114,7 @@ resource "posthog_person_deletion" "gdpr_hand_written" {
 	})
 
 	t.Run("GDPR request file keeping events stops at plan", func(t *testing.T) {
+		t.Parallel()
 		// Through the module, the same mistake never reaches a plan file.
 		p := newPipeline(t, cli)
 		writeRequest(t, p.dir, map[string]any{
@@ -124,6 +130,7 @@ resource "posthog_person_deletion" "gdpr_hand_written" {
 	})
 
 	t.Run("too many persons", func(t *testing.T) {
+		t.Parallel()
 		p := newPipeline(t, cli)
 		ids := make([]string, 60)
 		for i := range ids {
@@ -149,6 +156,7 @@ resource "posthog_person_deletion" "gdpr_hand_written" {
 // request's flag, which the replacement policy denies until the ticket is
 // listed as an allowed replacement.
 func TestPipelineLifecycle(t *testing.T) {
+	t.Parallel()
 	conftestBinary(t)
 	if _, err := exec.LookPath("jq"); err != nil {
 		t.Fatalf("jq not found on PATH: the drift-review report needs it (apt-get install jq)")

@@ -14,6 +14,7 @@ import (
 // mocked provider needs the provider's schema but never PostHog: the CLI has
 // no POSTHOG_* settings and no emulator runs.
 func TestPipelineTerraformTest(t *testing.T) {
+	t.Parallel()
 	cli := acctest.NewCLI(t)
 	cli.SetEnv("POSTHOG_HOST=http://127.0.0.1:1", "POSTHOG_API_KEY=", "POSTHOG_PROJECT_ID=")
 	p := newPipeline(t, cli)

@@ -63,6 +63,7 @@ func randomPersonUUID(t *testing.T) string {
 // ids) and not a bystander; the next plan is empty; a returning user shows up
 // on refresh as remaining_person_uuids and the re-apply deletes them again.
 func TestAccBackend_DeletionLifecycle(t *testing.T) {
+	t.Parallel() // each test seeds and deletes only ids with its own prefix (Backend.ID)
 	b := acctest.NewBackend(t)
 	aliceID, aliceAnon, bobID, nobody := b.ID("alice"), b.ID("alice-anon"), b.ID("bob"), b.ID("nobody")
 	alice := b.SeedPerson(t, aliceID, aliceAnon)
@@ -158,6 +159,7 @@ func TestAccBackend_DeletionLifecycle(t *testing.T) {
 // posthog_persons looks persons up by distinct ids (every id of a merged
 // person resolves to it) and by uuids, and lists the ids that match nobody.
 func TestAccBackend_PersonsLookup(t *testing.T) {
+	t.Parallel() // each test seeds and deletes only ids with its own prefix (Backend.ID)
 	b := acctest.NewBackend(t)
 	carolID, carolAnon, daveID, nobody := b.ID("carol"), b.ID("carol-anon"), b.ID("dave"), b.ID("nobody")
 	carol := b.SeedPerson(t, carolID, carolAnon)
@@ -216,6 +218,7 @@ output "carol_email" {
 // person a deletion with delete_events removed. Whether PostHog's deletion
 // job has verified it yet depends on its schedule, so either state passes.
 func TestAccBackend_DeletionStatus(t *testing.T) {
+	t.Parallel() // each test seeds and deletes only ids with its own prefix (Backend.ID)
 	b := acctest.NewBackend(t)
 	erinID, frankID := b.ID("erin"), b.ID("frank")
 	erin := b.SeedPerson(t, erinID)

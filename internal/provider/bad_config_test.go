@@ -159,31 +159,44 @@ resource "posthog_person_deletion" "test" {
 		{"provider: max_retries too large", provider(hostKey + "project_id = \"1\"\nmax_retries = 100"), `Invalid max_retries.*got 100`},
 	}
 
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			resource.UnitTest(t, resource.TestCase{
-				ProtoV6ProviderFactories: protoV6ProviderFactories,
-				Steps: []resource.TestStep{{
-					Config:      tc.config,
-					PlanOnly:    true,
-					ExpectError: regexp.MustCompile("(?s)" + strings.ReplaceAll(tc.want, " ", `\s+`)),
-				}},
+	// The cases run in parallel with each other (t.Setenv keeps this test
+	// itself sequential); the group returns when they have all ended. They
+	// share the emulator, which must see no request from any of them.
+	t.Run("cases", func(t *testing.T) {
+		for _, tc := range cases {
+			t.Run(tc.name, func(t *testing.T) {
+				t.Parallel()
+				badConfigurationCase(t, env, tc.config, tc.want)
 			})
-			stats := env.Emulator.Stats()
-			if n := stats.Count("POST", bulkDeleteRoute); n != 0 {
-				t.Errorf("bulk_delete was called %d times", n)
-			}
-			for route, statuses := range stats.Routes {
-				if strings.HasPrefix(route, "DELETE ") {
-					t.Errorf("%s was called: %v", route, statuses)
-				}
-			}
-			if stats.Total != 0 {
-				t.Errorf("an invalid configuration made %d PostHog requests: %v", stats.Total, stats.Routes)
-			}
-		})
-	}
+		}
+	})
 	if !env.Exists("alice") {
 		t.Error("alice was deleted")
+	}
+}
+
+// badConfigurationCase plans config, expects an error matching want and no
+// request to PostHog.
+func badConfigurationCase(t *testing.T, env *acctest.Env, config, want string) {
+	t.Helper()
+	resource.UnitTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: protoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config:      config,
+			PlanOnly:    true,
+			ExpectError: regexp.MustCompile("(?s)" + strings.ReplaceAll(want, " ", `\s+`)),
+		}},
+	})
+	stats := env.Emulator.Stats()
+	if n := stats.Count("POST", bulkDeleteRoute); n != 0 {
+		t.Errorf("bulk_delete was called %d times", n)
+	}
+	for route, statuses := range stats.Routes {
+		if strings.HasPrefix(route, "DELETE ") {
+			t.Errorf("%s was called: %v", route, statuses)
+		}
+	}
+	if stats.Total != 0 {
+		t.Errorf("an invalid configuration made %d PostHog requests: %v", stats.Total, stats.Routes)
 	}
 }

@@ -40,6 +40,7 @@ const lifecycleOK = `
 `
 
 func TestAccLifecyclePersonsDataSource_invalidConfig(t *testing.T) {
+	t.Parallel()
 	env := acctest.NewEnv(t, emulator.Config{})
 	resource.UnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: protoV6ProviderFactories,
@@ -82,6 +83,7 @@ func TestAccLifecyclePersonsDataSource_invalidConfig(t *testing.T) {
 const threeSteps = `steps = [{ event = "step one" }, { event = "step two" }, { event = "step three" }]`
 
 func TestAccFunnelPersonsDataSource_invalidConfig(t *testing.T) {
+	t.Parallel()
 	env := acctest.NewEnv(t, emulator.Config{})
 	resource.UnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: protoV6ProviderFactories,
@@ -106,6 +108,7 @@ func TestAccFunnelPersonsDataSource_invalidConfig(t *testing.T) {
 const twoSteps = `steps = [{ event = "user signed up" }, { event = "paid" }]`
 
 func TestAccFunnelCorrelationPersonsDataSource_invalidConfig(t *testing.T) {
+	t.Parallel()
 	env := acctest.NewEnv(t, emulator.Config{})
 	resource.UnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: protoV6ProviderFactories,

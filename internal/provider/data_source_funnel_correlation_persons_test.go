@@ -99,6 +99,7 @@ func s6Blocks(extra string) string {
 }
 
 func TestAccFunnelCorrelationPersonsDataSource_queryAPI(t *testing.T) {
+	t.Parallel()
 	env := acctest.NewEnv(t, emulator.Config{})
 	ingestS6(env)
 	config := env.ProviderConfig() + s6Blocks("") +
@@ -125,6 +126,7 @@ api = "query"`) +
 }
 
 func TestAccFunnelCorrelationPersonsDataSource_legacyAndAuto(t *testing.T) {
+	t.Parallel()
 	env := newLegacyEnv(t, false)
 	ingestS6(env)
 	// The S6 blocks use api = "auto" (the default) and fall back; one more

@@ -113,6 +113,7 @@ func sortedStrings(s []string) []string {
 }
 
 func TestAccFunnelPersonsDataSource_orderedQueryAPI(t *testing.T) {
+	t.Parallel()
 	env := acctest.NewEnv(t, emulator.Config{})
 	ingestS4(env, false)
 	config := env.ProviderConfig() +
@@ -145,6 +146,7 @@ func TestAccFunnelPersonsDataSource_orderedQueryAPI(t *testing.T) {
 }
 
 func TestAccFunnelPersonsDataSource_strict(t *testing.T) {
+	t.Parallel()
 	env := acctest.NewEnv(t, emulator.Config{})
 	ingestS4(env, true)
 	config := env.ProviderConfig() +
@@ -169,6 +171,7 @@ func TestAccFunnelPersonsDataSource_strict(t *testing.T) {
 }
 
 func TestAccFunnelPersonsDataSource_unordered(t *testing.T) {
+	t.Parallel()
 	env := acctest.NewEnv(t, emulator.Config{})
 	ingestS5Unordered(env)
 	config := env.ProviderConfig() +
@@ -192,6 +195,7 @@ func TestAccFunnelPersonsDataSource_unordered(t *testing.T) {
 }
 
 func TestAccFunnelPersonsDataSource_legacyAndAuto(t *testing.T) {
+	t.Parallel()
 	env := newLegacyEnv(t, false)
 	ingestS4(env, false)
 	long := strings.Repeat("x", 4100)

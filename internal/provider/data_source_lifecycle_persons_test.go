@@ -65,6 +65,7 @@ func idsOutput(name string, ids ...string) statecheck.StateCheck {
 }
 
 func TestAccLifecyclePersonsDataSource_queryAPI(t *testing.T) {
+	t.Parallel()
 	env := acctest.NewEnv(t, emulator.Config{})
 	ingestS1(env)
 	config := env.ProviderConfig() +
@@ -124,6 +125,7 @@ output "p1_email" {
 }
 
 func TestAccLifecyclePersonsDataSource_paging(t *testing.T) {
+	t.Parallel()
 	env := acctest.NewEnv(t, emulator.Config{})
 	// 25 persons first seen on Jan 12 (created then): all "new" that day.
 	for i := range 25 {
@@ -163,6 +165,7 @@ func TestAccLifecyclePersonsDataSource_paging(t *testing.T) {
 }
 
 func TestAccLifecyclePersonsDataSource_queryAPIErrors(t *testing.T) {
+	t.Parallel()
 	noQuery := acctest.NewEnv(t, emulator.Config{NoQueryAPI: true})
 	ingestS1(noQuery)
 	scoped := acctest.NewEnv(t, emulator.Config{LegacyActorEndpoints: true, APIKeys: []emulator.APIKey{{Key: "phx_person_read", Scopes: []string{"person:read"}}}})
@@ -199,6 +202,7 @@ func newLegacyEnv(t *testing.T, withQuery bool) *acctest.Env {
 }
 
 func TestAccLifecyclePersonsDataSource_legacyAndAuto(t *testing.T) {
+	t.Parallel()
 	env := newLegacyEnv(t, false)
 	ingestS1(env)
 	config := env.ProviderConfigWithKey(legacyKey) +
@@ -239,6 +243,7 @@ func TestAccLifecyclePersonsDataSource_legacyAndAuto(t *testing.T) {
 }
 
 func TestAccLifecyclePersonsDataSource_legacyPagingThroughNext(t *testing.T) {
+	t.Parallel()
 	env := newLegacyEnv(t, true) // the Query API exists, but api = "legacy" forces the old endpoint
 	for i := range 25 {
 		env.Emulator.Ingest(emulator.Event{Event: "$pageview", DistinctID: fmt.Sprintf("user-%02d", i),

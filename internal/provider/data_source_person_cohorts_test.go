@@ -18,6 +18,7 @@ import (
 const cohortWriter = "phx_cohort_writer"
 
 func TestAccPersonCohortsDataSource(t *testing.T) {
+	t.Parallel()
 	env := acctest.NewEnv(t, emulator.Config{APIKeys: []emulator.APIKey{
 		{Key: acctest.APIKey, Scopes: []string{"person:read", "cohort:read"}},
 		{Key: "phx_no_cohorts", Scopes: []string{"person:read"}},

@@ -51,12 +51,22 @@ func expectCalls(env *acctest.Env, route string, want int, what string) error {
 	return nil
 }
 
-// 10,000 distinct ids from a file: plan and state hold counts and digests,
+// defaultBulkFileIDs is the size of TestAccPersonDeletion_BulkFile in make
+// test: above both batch sizes (200 ids per lookup, 1000 per bulk_delete),
+// and a multiple of neither, so that every pass ends with a partial batch.
+// make soak sets POSTHOG_SOAK_BULK_IDS=10000.
+const defaultBulkFileIDs = 2345
+
+// N distinct ids from a file: plan and state hold counts and digests,
 // lookups go in ceil(N/200) calls per pass and deletion in ceil(N/1000)
 // bulk_delete calls. Then ids are added (deleted in place), removed (no API
 // call) and a deleted user comes back (deleted again).
-func TestAccPersonDeletion_BulkFile10k(t *testing.T) {
-	const n = 10000
+func TestAccPersonDeletion_BulkFile(t *testing.T) {
+	t.Parallel()
+	n := int(soakEnvInt(t, "POSTHOG_SOAK_BULK_IDS", defaultBulkFileIDs))
+	if n <= 1000 {
+		t.Fatalf("POSTHOG_SOAK_BULK_IDS=%d: the test needs more than 1000 ids (one bulk_delete batch)", n)
+	}
 	env := acctest.NewEnv(t, emulator.Config{})
 	ids := numberedIDs("user-", n)
 	ingestPersons(env, ids...)
@@ -84,9 +94,9 @@ func TestAccPersonDeletion_BulkFile10k(t *testing.T) {
 				Config:    config,
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectResourceAction(deletionAddr, plancheck.ResourceActionCreate),
-					plancheck.ExpectKnownValue(deletionAddr, tfjsonpath.New("requested_count"), knownvalue.Int64Exact(n)),
+					plancheck.ExpectKnownValue(deletionAddr, tfjsonpath.New("requested_count"), knownvalue.Int64Exact(int64(n))),
 					plancheck.ExpectKnownValue(deletionAddr, tfjsonpath.New("requested_digest"), knownvalue.StringExact(idsDigest(ids))),
-					plancheck.ExpectKnownValue(deletionAddr, tfjsonpath.New("preview_person_count"), knownvalue.Int64Exact(n)),
+					plancheck.ExpectKnownValue(deletionAddr, tfjsonpath.New("preview_person_count"), knownvalue.Int64Exact(int64(n))),
 					plancheck.ExpectKnownValue(deletionAddr, tfjsonpath.New("preview_unmatched_id_count"), knownvalue.Int64Exact(0)),
 					plancheck.ExpectKnownValue(deletionAddr, tfjsonpath.New("preview_person_uuids"), knownvalue.Null()),
 					funcCheck(func() error {
@@ -98,7 +108,7 @@ func TestAccPersonDeletion_BulkFile10k(t *testing.T) {
 					}),
 				}},
 				ConfigStateChecks: append(nullLists(statecheck.ExpectKnownValue),
-					statecheck.ExpectKnownValue(deletionAddr, tfjsonpath.New("deleted_person_count"), knownvalue.Int64Exact(n)),
+					statecheck.ExpectKnownValue(deletionAddr, tfjsonpath.New("deleted_person_count"), knownvalue.Int64Exact(int64(n))),
 					statecheck.ExpectKnownValue(deletionAddr, tfjsonpath.New("unmatched_id_count"), knownvalue.Int64Exact(0)),
 					statecheck.ExpectKnownValue(deletionAddr, tfjsonpath.New("remaining_person_count"), knownvalue.Int64Exact(0)),
 					statecheck.ExpectKnownValue(deletionAddr, tfjsonpath.New("deleted_person_uuids_digest"), knownvalue.StringRegexp(regexp.MustCompile(`^[0-9a-f]{64}$`))),
@@ -113,11 +123,12 @@ func TestAccPersonDeletion_BulkFile10k(t *testing.T) {
 					if err := expectCalls(env, bulkDeleteRoute, callsFor(n, 1000), "the apply"); err != nil {
 						return err
 					}
-					// Verifying each chunk of 1000: 5 calls, one pass over all persons.
+					// Verifying each chunk of up to 1000 takes ceil(chunk/200)
+					// calls: as 1000 is a multiple of 200, one pass over all persons.
 					if err := expectCalls(env, batchUUIDsRoute, lookupsPerPass, "the apply"); err != nil {
 						return err
 					}
-					if env.Exists("user-0") || env.Exists("user-9999") || !env.Exists("bystander") {
+					if env.Exists(ids[0]) || env.Exists(ids[n-1]) || !env.Exists("bystander") {
 						return fmt.Errorf("wrong persons deleted")
 					}
 					if attrs := s.RootModule().Resources[deletionAddr].Primary.Attributes; len(attrs) > 40 {
@@ -145,14 +156,14 @@ func TestAccPersonDeletion_BulkFile10k(t *testing.T) {
 				Config: config,
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectResourceAction(deletionAddr, plancheck.ResourceActionUpdate),
-					plancheck.ExpectKnownValue(deletionAddr, tfjsonpath.New("requested_count"), knownvalue.Int64Exact(n+5)),
+					plancheck.ExpectKnownValue(deletionAddr, tfjsonpath.New("requested_count"), knownvalue.Int64Exact(int64(n+5))),
 					plancheck.ExpectKnownValue(deletionAddr, tfjsonpath.New("requested_digest"), knownvalue.StringExact(idsDigest(grown))),
 					plancheck.ExpectKnownValue(deletionAddr, tfjsonpath.New("preview_person_count"), knownvalue.Int64Exact(5)),
 					plancheck.ExpectKnownValue(deletionAddr, tfjsonpath.New("preview_person_uuids"), knownvalue.Null()),
 					funcCheck(func() error { env.Emulator.ResetStats(); return nil }),
 				}},
 				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue(deletionAddr, tfjsonpath.New("deleted_person_count"), knownvalue.Int64Exact(n+5)),
+					statecheck.ExpectKnownValue(deletionAddr, tfjsonpath.New("deleted_person_count"), knownvalue.Int64Exact(int64(n+5))),
 				},
 				Check: func(*terraform.State) error {
 					if env.Exists("late-0") || env.Exists("late-4") {
@@ -170,11 +181,11 @@ func TestAccPersonDeletion_BulkFile10k(t *testing.T) {
 				Config: config,
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectResourceAction(deletionAddr, plancheck.ResourceActionUpdate),
-					plancheck.ExpectKnownValue(deletionAddr, tfjsonpath.New("requested_count"), knownvalue.Int64Exact(n+5-100)),
+					plancheck.ExpectKnownValue(deletionAddr, tfjsonpath.New("requested_count"), knownvalue.Int64Exact(int64(n+5-100))),
 					plancheck.ExpectKnownValue(deletionAddr, tfjsonpath.New("preview_person_count"), knownvalue.Int64Exact(0)),
 				}},
 				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue(deletionAddr, tfjsonpath.New("deleted_person_count"), knownvalue.Int64Exact(n+5)),
+					statecheck.ExpectKnownValue(deletionAddr, tfjsonpath.New("deleted_person_count"), knownvalue.Int64Exact(int64(n+5))),
 					statecheck.ExpectKnownValue(deletionAddr, tfjsonpath.New("requested_digest"), knownvalue.StringExact(idsDigest(shrunk))),
 				},
 				Check: func(*terraform.State) error { expectNoBulkDelete(t, env); return nil },
@@ -200,7 +211,7 @@ func TestAccPersonDeletion_BulkFile10k(t *testing.T) {
 				ConfigStateChecks: []statecheck.StateCheck{
 					// user-500 came back with the UUID PostHog derives from the
 					// distinct id, so the person deleted again counts once.
-					statecheck.ExpectKnownValue(deletionAddr, tfjsonpath.New("deleted_person_count"), knownvalue.Int64Exact(n+5)),
+					statecheck.ExpectKnownValue(deletionAddr, tfjsonpath.New("deleted_person_count"), knownvalue.Int64Exact(int64(n+5))),
 					statecheck.ExpectKnownValue(deletionAddr, tfjsonpath.New("remaining_person_count"), knownvalue.Int64Exact(0)),
 				},
 				Check: func(*terraform.State) error {
@@ -217,6 +228,7 @@ func TestAccPersonDeletion_BulkFile10k(t *testing.T) {
 // uuids_file: UUIDs in any letter case, unmatched ones counted, the events
 // status recorded by the apply.
 func TestAccPersonDeletion_BulkUUIDFile(t *testing.T) {
+	t.Parallel()
 	env := acctest.NewEnv(t, emulator.Config{})
 	alice := env.Person(t, "alice")
 	bob := env.Person(t, "bob")
@@ -253,6 +265,7 @@ func TestAccPersonDeletion_BulkUUIDFile(t *testing.T) {
 
 // Id-file mistakes fail at plan time with their line numbers, before any call to PostHog.
 func TestAccPersonDeletion_BulkFileValidation(t *testing.T) {
+	t.Parallel()
 	env := acctest.NewEnv(t, emulator.Config{})
 	dir := t.TempDir()
 	write := func(name, content string) string {
@@ -276,21 +289,24 @@ func TestAccPersonDeletion_BulkFileValidation(t *testing.T) {
 			`(?s)Invalid Attribute Combination`},
 		{"empty path", `distinct_ids_file = ""`, `(?s)distinct_ids_file.*at least 1`},
 	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			env.Emulator.ResetStats()
-			resource.UnitTest(t, resource.TestCase{
-				ProtoV6ProviderFactories: protoV6ProviderFactories,
-				Steps: []resource.TestStep{{
-					Config:      deletionConfig(env, tc.body),
-					PlanOnly:    true,
-					ExpectError: regexp.MustCompile(strings.ReplaceAll(tc.want, " ", `\s+`)), // Terraform wraps long messages
-				}},
+	// The cases run in parallel; the group returns when they have all ended.
+	t.Run("cases", func(t *testing.T) {
+		for _, tc := range cases {
+			t.Run(tc.name, func(t *testing.T) {
+				t.Parallel()
+				resource.UnitTest(t, resource.TestCase{
+					ProtoV6ProviderFactories: protoV6ProviderFactories,
+					Steps: []resource.TestStep{{
+						Config:      deletionConfig(env, tc.body),
+						PlanOnly:    true,
+						ExpectError: regexp.MustCompile(strings.ReplaceAll(tc.want, " ", `\s+`)), // Terraform wraps long messages
+					}},
+				})
 			})
-			if n := env.Emulator.Stats().Count("POST", batchDistinctRoute) + env.Emulator.Stats().Count("POST", batchUUIDsRoute); n != 0 {
-				t.Errorf("%d lookups before the configuration was valid", n)
-			}
-		})
+		}
+	})
+	if n := env.Emulator.Stats().Count("POST", batchDistinctRoute) + env.Emulator.Stats().Count("POST", batchUUIDsRoute); n != 0 {
+		t.Errorf("%d lookups before the configurations were valid", n)
 	}
 }
 

@@ -21,6 +21,7 @@ import (
 // memory of the first plan survives); the changed preview makes it stop the
 // apply before anything is deleted, and the next plan shows the new person.
 func TestAccPersonDeletion_PersonAppearsBetweenPlanAndApply(t *testing.T) {
+	t.Parallel()
 	env := acctest.NewEnv(t, emulator.Config{})
 	alice := env.Person(t, "alice")
 	config := deletionConfig(env, `distinct_ids = ["alice", "dave"]`)

@@ -16,6 +16,7 @@ import (
 )
 
 func TestAccPersonDeletion_WrongAPIKey(t *testing.T) {
+	t.Parallel()
 	env := acctest.NewEnv(t, emulator.Config{})
 	env.Person(t, "alice")
 	resource.UnitTest(t, resource.TestCase{
@@ -37,6 +38,7 @@ resource "posthog_person_deletion" "test" {
 
 // A read-only key can preview but not delete; the error names the scope.
 func TestAccPersonDeletion_ReadOnlyKey(t *testing.T) {
+	t.Parallel()
 	env := acctest.NewEnv(t, emulator.Config{APIKeys: []emulator.APIKey{{Key: "phx_reader", Scopes: []string{"person:read"}}}})
 	env.Person(t, "alice")
 	resource.UnitTest(t, resource.TestCase{
@@ -60,6 +62,7 @@ resource "posthog_person_deletion" "test" {
 }
 
 func TestAccPersonDeletion_UnknownProject(t *testing.T) {
+	t.Parallel()
 	env := acctest.NewEnv(t, emulator.Config{})
 	env.Person(t, "alice")
 	resource.UnitTest(t, resource.TestCase{
@@ -76,6 +79,7 @@ func TestAccPersonDeletion_UnknownProject(t *testing.T) {
 
 // Throttled answers are retried after the wait PostHog names; the apply succeeds.
 func TestAccPersonDeletion_ThrottledThenSucceeds(t *testing.T) {
+	t.Parallel()
 	env := acctest.NewEnv(t, emulator.Config{Fault429: 0.15, FaultSeed: 7})
 	env.Person(t, "alice")
 	env.Person(t, "bob")
@@ -139,6 +143,7 @@ func TestAccPersonDeletion_RateLimited(t *testing.T) {
 
 // Persistent throttling ends in a clear error.
 func TestAccPersonDeletion_AlwaysThrottled(t *testing.T) {
+	t.Parallel()
 	env := acctest.NewEnv(t, emulator.Config{Fault429: 1, FaultSeed: 1})
 	resource.UnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: protoV6ProviderFactories,

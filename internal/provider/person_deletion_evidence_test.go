@@ -130,6 +130,7 @@ func sortedCopy(ids ...string) []string { return slices.Sorted(slices.Values(ids
 // deletion verified by PostHog's job, a returning user deleted again, and
 // the reason corrected without any API call.
 func TestAccPersonDeletion_Evidence(t *testing.T) {
+	t.Parallel()
 	env := acctest.NewEnv(t, emulator.Config{})
 	alice := env.Person(t, "alice", "alice-anon")
 	bob := env.Person(t, "bob")
@@ -305,6 +306,7 @@ func TestAccPersonDeletion_Evidence(t *testing.T) {
 // After an import the record says so and holds no invented history; the
 // first apply is the first entry.
 func TestAccPersonDeletion_EvidenceAfterImport(t *testing.T) {
+	t.Parallel()
 	env := acctest.NewEnv(t, emulator.Config{})
 	alice := env.Person(t, "alice")
 	config := deletionConfig(env, `
@@ -353,6 +355,7 @@ func TestAccPersonDeletion_EvidenceAfterImport(t *testing.T) {
 
 // The bulk form keeps digests and counts in the record, never id lists.
 func TestAccPersonDeletion_EvidenceBulkForm(t *testing.T) {
+	t.Parallel()
 	env := acctest.NewEnv(t, emulator.Config{})
 	var uuids []string
 	var ids []string
@@ -400,6 +403,7 @@ func TestAccPersonDeletion_EvidenceBulkForm(t *testing.T) {
 // A failed apply is recorded as failed, with what it did before failing and
 // the error, and confirmed_at stays empty.
 func TestAccPersonDeletion_EvidenceFailedApply(t *testing.T) {
+	t.Parallel()
 	env := acctest.NewEnv(t, emulator.Config{})
 	alice := env.Person(t, "alice")
 	bob := env.Person(t, "bob")

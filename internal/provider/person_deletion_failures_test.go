@@ -41,13 +41,14 @@ func stringsAttr(v any) ([]string, error) {
 	return out, nil
 }
 
-// 1500 persons: the first chunk of 1000 is deleted, five persons of the
+// 1100 persons: the first chunk of 1000 is deleted, five persons of the
 // second chunk fail more often than the provider retries. The apply fails
 // naming them and state records exactly the persons deleted; the next apply
 // finishes the job and touches nobody else.
 func TestAccPersonDeletion_InterruptedApply(t *testing.T) {
+	t.Parallel()
 	env := acctest.NewEnv(t, emulator.Config{})
-	ids := numberedIDs("user-", 1500)
+	ids := numberedIDs("user-", 1100)
 	ingestPersons(env, ids...)
 	ingestPersons(env, numberedIDs("other-", 10)...)
 
@@ -57,7 +58,7 @@ func TestAccPersonDeletion_InterruptedApply(t *testing.T) {
 		uuids[i] = p.UUID
 	}
 	slices.Sort(uuids) // the provider deletes in sorted uuid order
-	failing := uuids[1200:1205]
+	failing := uuids[1040:1045]
 	// Four failing attempts: the first apply makes three. The ClickHouse
 	// tombstone is the step PostHog fails person by person; a Postgres failure
 	// would fail the whole call (docs/dev/posthog-behaviour.md#bulk-delete).
@@ -65,7 +66,7 @@ func TestAccPersonDeletion_InterruptedApply(t *testing.T) {
 	isFailing := func(u string) bool { return slices.Contains(failing, u) }
 
 	// range() stops at 1024 values.
-	config := deletionConfig(env, `distinct_ids = concat([for i in range(1000) : "user-${i}"], [for i in range(1000, 1500) : "user-${i}"])`)
+	config := deletionConfig(env, `distinct_ids = concat([for i in range(1000) : "user-${i}"], [for i in range(1000, 1100) : "user-${i}"])`)
 	var deletesAfterFailure int
 	resource.UnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: protoV6ProviderFactories,
@@ -73,7 +74,7 @@ func TestAccPersonDeletion_InterruptedApply(t *testing.T) {
 			{
 				Config: config,
 				ExpectError: regexp.MustCompile(`(?s)PostHog could not delete 5 persons after 3 attempts:.*` +
-					regexp.QuoteMeta(failing[0]) + ` \(step tombstone_clickhouse\).*State records only the 1495 persons confirmed deleted`),
+					regexp.QuoteMeta(failing[0]) + ` \(step tombstone_clickhouse\).*State records only the 1095 persons confirmed deleted`),
 			},
 			{
 				PreConfig: func() {
@@ -94,8 +95,8 @@ func TestAccPersonDeletion_InterruptedApply(t *testing.T) {
 					// What the failed apply recorded.
 					priorStateValue{deletionAddr, "deleted_person_count", func(v any) error {
 						n, err := numberAttr(v)
-						if err == nil && n != 1495 {
-							err = fmt.Errorf("deleted_person_count after the failed apply = %d, want 1495", n)
+						if err == nil && n != 1095 {
+							err = fmt.Errorf("deleted_person_count after the failed apply = %d, want 1095", n)
 						}
 						return err
 					}},
@@ -106,7 +107,7 @@ func TestAccPersonDeletion_InterruptedApply(t *testing.T) {
 						}
 						want := slices.DeleteFunc(slices.Clone(uuids), isFailing)
 						if !slices.Equal(got, want) {
-							return fmt.Errorf("deleted_person_uuids after the failed apply has %d entries, want the 1495 deleted", len(got))
+							return fmt.Errorf("deleted_person_uuids after the failed apply has %d entries, want the 1095 deleted", len(got))
 						}
 						return nil
 					}},
@@ -159,6 +160,7 @@ func TestAccPersonDeletion_InterruptedApply(t *testing.T) {
 // A create timeout while queued deletions are still pending: a clear error
 // and no claim that anyone was deleted.
 func TestAccPersonDeletion_CreateTimeout(t *testing.T) {
+	t.Parallel()
 	env := acctest.NewEnv(t, emulator.Config{BulkDeleteMode: "async", AsyncDeleteDelay: time.Minute})
 	env.Person(t, "alice")
 	env.Person(t, "bob")

@@ -71,6 +71,7 @@ func faultStatusCount(env *acctest.Env, status string) int {
 }
 
 func TestAccPersonDeletion_FaultsBulkAndDataSources(t *testing.T) {
+	t.Parallel()
 	n := int(soakEnvInt(t, "POSTHOG_SOAK_FAULT_IDS", defaultFaultIDs))
 	env := acctest.NewEnv(t, faultyEmulatorConfig())
 	ids := numberedIDs("user-", n)
@@ -251,6 +252,7 @@ func failBulkDeleteAfter(t *testing.T, ok int) *acctest.Env {
 // endpoint, the last answer, the attempts and how many persons were already
 // deleted, and state records exactly those.
 func TestAccPersonDeletion_FaultsRetriesExhaustedMidApply(t *testing.T) {
+	t.Parallel()
 	env := failBulkDeleteAfter(t, 1)
 	ids := numberedIDs("user-", 1500)
 	ingestPersons(env, ids...)
@@ -291,6 +293,7 @@ resource "posthog_person_deletion" "test" {
 // the deletion fail naming the endpoint, the last answer and the attempts,
 // and nothing is deleted.
 func TestAccPersonDeletion_FaultsRetriesExhausted(t *testing.T) {
+	t.Parallel()
 	env := acctest.NewEnv(t, emulator.Config{Fault5xx: 1.0, FaultSeed: 1})
 	env.Person(t, "alice", "alice-anon")
 	provider := faultProviderConfig(env, 1)

@@ -20,6 +20,7 @@ import (
 // A deleted user sends another event: PostHog creates a new person, the next
 // plan shows an in-place update that deletes it again.
 func TestAccPersonDeletion_ResurrectedPerson(t *testing.T) {
+	t.Parallel()
 	env := acctest.NewEnv(t, emulator.Config{})
 	alice := env.Person(t, "alice")
 	config := deletionConfig(env, `distinct_ids = ["alice"]`)
@@ -91,6 +92,7 @@ func TestAccPersonDeletion_ResurrectedPerson(t *testing.T) {
 // Adding ids deletes the new persons in place; removing ids is an update that
 // makes no deletion call.
 func TestAccPersonDeletion_AddAndRemoveIDs(t *testing.T) {
+	t.Parallel()
 	env := acctest.NewEnv(t, emulator.Config{})
 	alice := env.Person(t, "alice")
 	bob := env.Person(t, "bob")
@@ -162,6 +164,7 @@ func TestAccPersonDeletion_AddAndRemoveIDs(t *testing.T) {
 
 // Changing a deletion flag forces a new resource.
 func TestAccPersonDeletion_FlagChangeReplaces(t *testing.T) {
+	t.Parallel()
 	env := acctest.NewEnv(t, emulator.Config{})
 	env.Person(t, "alice")
 	resource.UnitTest(t, resource.TestCase{
@@ -182,6 +185,7 @@ func TestAccPersonDeletion_FlagChangeReplaces(t *testing.T) {
 
 // Destroying makes no API call and restores nobody.
 func TestAccPersonDeletion_Destroy(t *testing.T) {
+	t.Parallel()
 	env := acctest.NewEnv(t, emulator.Config{})
 	env.Person(t, "alice")
 	env.Person(t, "bob")
@@ -230,6 +234,7 @@ func TestAccPersonDeletion_Destroy(t *testing.T) {
 // Import by distinct ids: state shows who still exists; the first apply
 // adopts the configured flags in place and deletes them.
 func TestAccPersonDeletion_ImportDistinctIDs(t *testing.T) {
+	t.Parallel()
 	env := acctest.NewEnv(t, emulator.Config{})
 	alice := env.Person(t, "alice")
 	bob := env.Person(t, "bob")
@@ -304,6 +309,7 @@ func TestAccPersonDeletion_ImportDistinctIDs(t *testing.T) {
 // deleted; with flags matching the defaults the first plan is still an
 // in-place update (the flags are adopted), not a replacement.
 func TestAccPersonDeletion_ImportUUIDs(t *testing.T) {
+	t.Parallel()
 	env := acctest.NewEnv(t, emulator.Config{})
 	bob := env.Person(t, "bob")
 	gone := "0190B2A4-5C1E-7D2F-8A3B-4C5D6E7F8A9B" // upper case on purpose
@@ -353,6 +359,7 @@ func TestAccPersonDeletion_ImportUUIDs(t *testing.T) {
 }
 
 func TestAccPersonDeletion_ImportInvalidID(t *testing.T) {
+	t.Parallel()
 	env := acctest.NewEnv(t, emulator.Config{})
 	config := deletionConfig(env, `distinct_ids = ["alice"]`)
 	for _, tc := range []struct{ id, want string }{

@@ -211,6 +211,7 @@ func stateList(a map[string]string, attr string) []string {
 }
 
 func TestAccPersonDeletion_RandomNoOverDeletion(t *testing.T) {
+	t.Parallel()
 	scenarios := soakEnvInt(t, "POSTHOG_SOAK_SCENARIOS", defaultSoakScenarios)
 	seed := soakEnvInt(t, "POSTHOG_SOAK_SEED", defaultSoakSeed)
 	var counter soakCounter

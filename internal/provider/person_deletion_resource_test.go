@@ -19,6 +19,7 @@ import (
 const deletionAddr = "posthog_person_deletion.test"
 
 func TestAccPersonDeletion_distinctIDs(t *testing.T) {
+	t.Parallel()
 	env := acctest.NewEnv(t, emulator.Config{})
 	alice := env.Person(t, "alice", "alice-anon")
 	bob := env.Person(t, "bob")

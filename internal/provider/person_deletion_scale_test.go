@@ -16,8 +16,9 @@ import (
 )
 
 // Scale of TestAccPersonDeletion_ScaleNoChangePlan: POSTHOG_SCALE_TEST_N
-// resources (default 300), and POSTHOG_SCALE_TEST_PARALLELISM for
-// terraform plan -parallelism (default: Terraform's 10).
+// resources (default 100, ten waves of Reads; make soak sets 300), and
+// POSTHOG_SCALE_TEST_PARALLELISM for terraform plan -parallelism (default:
+// Terraform's 10).
 const (
 	envScaleN           = "POSTHOG_SCALE_TEST_N"
 	envScaleParallelism = "POSTHOG_SCALE_TEST_PARALLELISM"
@@ -38,7 +39,7 @@ const (
 // costs at most 5 per-person calls before the shared listing, plus
 // ceil(rows/1000) pages per listing, read once per 30 s of walk.
 func TestAccPersonDeletion_ScaleNoChangePlan(t *testing.T) {
-	n := envInt(t, envScaleN, 300)
+	n := envInt(t, envScaleN, 100)
 	parallelism := envInt(t, envScaleParallelism, 10)
 	if parallelism != 10 {
 		t.Setenv("TF_CLI_ARGS_plan", fmt.Sprintf("-parallelism=%d", parallelism))

@@ -17,6 +17,7 @@ import (
 )
 
 func TestAccPersonDeletion_AsyncMode(t *testing.T) {
+	t.Parallel()
 	env := acctest.NewEnv(t, emulator.Config{BulkDeleteMode: "async", AsyncDeleteDelay: 100 * time.Millisecond})
 	alice := env.Person(t, "alice", "alice-anon")
 	bob := env.Person(t, "bob")
@@ -66,6 +67,7 @@ func TestAccPersonDeletion_AsyncMode(t *testing.T) {
 }
 
 func TestAccPersonDeletion_SyncModeByUUID(t *testing.T) {
+	t.Parallel()
 	env := acctest.NewEnv(t, emulator.Config{BulkDeleteMode: "sync"})
 	alice := env.Person(t, "alice")
 	bob := env.Person(t, "bob")
@@ -103,6 +105,7 @@ func TestAccPersonDeletion_SyncModeByUUID(t *testing.T) {
 // 1001 distinct ids: lookups go in batches of 200 (6 calls per pass) and
 // deletion in chunks of at most 1000 (2 bulk_delete calls).
 func TestAccPersonDeletion_BatchBoundaries1001(t *testing.T) {
+	t.Parallel()
 	env := acctest.NewEnv(t, emulator.Config{})
 	ingestPersons(env, numberedIDs("user-", 1001)...)
 	ingestPersons(env, "bystander")
@@ -169,6 +172,7 @@ func TestAccPersonDeletion_BatchBoundaries1001(t *testing.T) {
 
 // 200 ids fit in one lookup call, 201 need two.
 func TestAccPersonDeletion_LookupBoundary200(t *testing.T) {
+	t.Parallel()
 	env := acctest.NewEnv(t, emulator.Config{})
 	ingestPersons(env, numberedIDs("u-", 201)...)
 
@@ -207,6 +211,7 @@ func TestAccPersonDeletion_LookupBoundary200(t *testing.T) {
 }
 
 func TestAccPersonDeletion_UnknownIDs(t *testing.T) {
+	t.Parallel()
 	env := acctest.NewEnv(t, emulator.Config{})
 	env.Person(t, "someone")
 
@@ -253,6 +258,7 @@ func TestAccPersonDeletion_UnknownIDs(t *testing.T) {
 }
 
 func TestAccPersonDeletion_PersonWithSeveralDistinctIDs(t *testing.T) {
+	t.Parallel()
 	env := acctest.NewEnv(t, emulator.Config{})
 	alice := env.Person(t, "alice", "alice-anon", "alice-phone")
 	bob := env.Person(t, "bob", "bob-anon")
@@ -300,6 +306,7 @@ func TestAccPersonDeletion_PersonWithSeveralDistinctIDs(t *testing.T) {
 }
 
 func TestAccPersonDeletion_KeepPersonDeleteEvents(t *testing.T) {
+	t.Parallel()
 	env := acctest.NewEnv(t, emulator.Config{})
 	alice := env.Person(t, "alice", "alice-anon")
 	bob := env.Person(t, "bob")
@@ -359,6 +366,7 @@ func TestAccPersonDeletion_KeepPersonDeleteEvents(t *testing.T) {
 }
 
 func TestAccPersonDeletion_WaitForEventsDeletion(t *testing.T) {
+	t.Parallel()
 	env := acctest.NewEnv(t, emulator.Config{DeletionJobEvery: 200 * time.Millisecond})
 	alice := env.Person(t, "alice")
 	bob := env.Person(t, "bob")
@@ -390,6 +398,7 @@ func TestAccPersonDeletion_WaitForEventsDeletion(t *testing.T) {
 }
 
 func TestAccPersonDeletion_EventsDeletionWithoutWaiting(t *testing.T) {
+	t.Parallel()
 	env := acctest.NewEnv(t, emulator.Config{})
 	alice := env.Person(t, "alice")
 	config := deletionConfig(env, `

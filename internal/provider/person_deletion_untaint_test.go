@@ -16,6 +16,7 @@ import (
 // runs the real CLI command by command (terraform-plugin-testing has no
 // untaint step), each with a new provider process as in real use.
 func TestAccPersonDeletion_UntaintAfterFailedCreateKeepsTheRecord(t *testing.T) {
+	t.Parallel()
 	env := acctest.NewEnv(t, emulator.Config{})
 	var ids []string
 	var failing []string

@@ -40,18 +40,23 @@ func TestAccPersonDeletion_PlanTimeValidation(t *testing.T) {
   project_id   = "0"
   distinct_ids = ["alice"]`, `(?s)Invalid project id.*positive numeric id`},
 	}
-	for _, tc := range resourceCases {
-		t.Run(tc.name, func(t *testing.T) {
-			resource.UnitTest(t, resource.TestCase{
-				ProtoV6ProviderFactories: protoV6ProviderFactories,
-				Steps: []resource.TestStep{{
-					Config:      deletionConfig(env, tc.body),
-					PlanOnly:    true,
-					ExpectError: regexp.MustCompile(tc.want),
-				}},
+	// Each group's cases run in parallel; a group returns when they have all
+	// ended (the provider cases need the environment set below).
+	t.Run("resource", func(t *testing.T) {
+		for _, tc := range resourceCases {
+			t.Run(tc.name, func(t *testing.T) {
+				t.Parallel()
+				resource.UnitTest(t, resource.TestCase{
+					ProtoV6ProviderFactories: protoV6ProviderFactories,
+					Steps: []resource.TestStep{{
+						Config:      deletionConfig(env, tc.body),
+						PlanOnly:    true,
+						ExpectError: regexp.MustCompile(tc.want),
+					}},
+				})
 			})
-		})
-	}
+		}
+	})
 
 	t.Setenv("POSTHOG_API_KEY", "")
 	t.Setenv("POSTHOG_HOST", "")
@@ -91,22 +96,25 @@ func TestAccPersonDeletion_PlanTimeValidation(t *testing.T) {
   project_id = "1"
 }`, acctest.APIKey), `(?s)Ingestion host instead of API host.*Use\s+"https://eu.posthog.com"`},
 	}
-	for _, tc := range providerCases {
-		t.Run(tc.name, func(t *testing.T) {
-			resource.UnitTest(t, resource.TestCase{
-				ProtoV6ProviderFactories: protoV6ProviderFactories,
-				Steps: []resource.TestStep{{
-					Config: tc.provider + `
+	t.Run("provider", func(t *testing.T) {
+		for _, tc := range providerCases {
+			t.Run(tc.name, func(t *testing.T) {
+				t.Parallel()
+				resource.UnitTest(t, resource.TestCase{
+					ProtoV6ProviderFactories: protoV6ProviderFactories,
+					Steps: []resource.TestStep{{
+						Config: tc.provider + `
 resource "posthog_person_deletion" "test" {
   distinct_ids = ["alice"]
 }
 `,
-					PlanOnly:    true,
-					ExpectError: regexp.MustCompile(tc.want),
-				}},
+						PlanOnly:    true,
+						ExpectError: regexp.MustCompile(tc.want),
+					}},
+				})
 			})
-		})
-	}
+		}
+	})
 
 	if total := env.Emulator.Stats().Total; total != 0 {
 		t.Errorf("invalid configurations made %d PostHog requests: %v", total, env.Emulator.Stats().Routes)

@@ -37,6 +37,7 @@ const (
 // real CLI, as users do: the provider's logs reach TF_LOG_PATH through the
 // plugin protocol.
 func TestAccSecrets_NotInLogsOrPlanOutput(t *testing.T) {
+	t.Parallel()
 	env := acctest.NewEnv(t, emulator.Config{APIKeys: []emulator.APIKey{
 		{Key: secretsCanaryKey, Scopes: []string{"*"}},
 		{Key: secretsCanaryReaderKey, Scopes: []string{"person:read"}},
