@@ -236,6 +236,7 @@ func TestAccFunnelPersonsDataSource_legacyAndAuto(t *testing.T) {
 // in both APIs: PostHog's actors query joins actors to the persons table
 // (docs/dev/posthog-behaviour.md#actors-query-answers).
 func TestAccFunnelPersonsDataSource_deletedPersonsDropOut(t *testing.T) {
+	t.Parallel()
 	env := newLegacyEnv(t, true)
 	ingestS4(env, false)
 	deletion := env.ProviderConfigWithKey(legacyKey) + `

@@ -16,6 +16,7 @@ import (
 // A day outside the date range lists nobody in PostHog; the plan stops
 // instead, before any call, and says which bound to move.
 func TestAccLifecyclePersonsDataSource_dayOutsideRange(t *testing.T) {
+	t.Parallel()
 	env := acctest.NewEnv(t, emulator.Config{})
 	const lifecycle = `events = [{ event = "$pageview" }]
   status = "returning"
@@ -47,6 +48,7 @@ func TestAccLifecyclePersonsDataSource_dayOutsideRange(t *testing.T) {
 // A day computed from the plan's time (unknown while Terraform validates,
 // known when it plans) is checked at plan time and, inside the range, read.
 func TestAccLifecyclePersonsDataSource_dayFromPlanTimestamp(t *testing.T) {
+	t.Parallel()
 	env := acctest.NewEnv(t, emulator.Config{})
 	resource.UnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: protoV6ProviderFactories,

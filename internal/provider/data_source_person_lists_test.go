@@ -37,6 +37,7 @@ func personWithEmail(t *testing.T, env *acctest.Env, distinctID, email string) e
 }
 
 func TestAccCohortPersonsDataSource(t *testing.T) {
+	t.Parallel()
 	env := acctest.NewEnv(t, emulator.Config{APIKeys: []emulator.APIKey{
 		{Key: acctest.APIKey, Scopes: []string{"person:read", "cohort:read"}},
 		{Key: "phx_no_persons", Scopes: []string{"cohort:read"}},
@@ -115,6 +116,7 @@ data "posthog_cohort_persons" "c" {
 }
 
 func TestAccPersonsByPropertyDataSource(t *testing.T) {
+	t.Parallel()
 	env := acctest.NewEnv(t, emulator.Config{})
 	jane := env.Person(t, "jane") // jane@example.com
 	env.Person(t, "john")         // john@example.com
@@ -165,6 +167,7 @@ data "posthog_persons_by_property" "p" {
 // deletes: exactly the members, not the non-member, and the next plan is
 // empty although the cohort has no members left.
 func TestAccCohortPersonsFeedADeletion(t *testing.T) {
+	t.Parallel()
 	env := acctest.NewEnv(t, emulator.Config{})
 	alice := env.Person(t, "alice")
 	bob := env.Person(t, "bob")
@@ -218,6 +221,7 @@ resource "posthog_person_deletion" "erase" {
 // Wrong arguments of the two person-list data sources fail at plan time,
 // before any request.
 func TestPersonListsBadConfiguration(t *testing.T) {
+	t.Parallel()
 	env := acctest.NewEnv(t, emulator.Config{})
 	data := func(kind, body string) string {
 		return env.ProviderConfig() + fmt.Sprintf("data %q \"x\" {\n%s\n}\n", kind, body)

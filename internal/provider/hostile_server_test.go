@@ -40,19 +40,19 @@ type hostileAPI struct {
 
 func newHostileAPI(t *testing.T, override func(w http.ResponseWriter, r *http.Request) bool) (*hostileAPI, string) {
 	t.Helper()
-	// The pacing journal of this throwaway host stays in the test.
-	t.Setenv("POSTHOG_RATE_LIMIT_JOURNAL_DIR", t.TempDir())
 	api := &hostileAPI{t: t, override: override, calls: map[string]int{}}
 	srv := httptest.NewServer(api)
 	t.Cleanup(srv.Close)
+	// The pacing journal of this throwaway host stays in the test.
 	return api, fmt.Sprintf(`
 provider "posthog" {
-  host        = %q
-  api_key     = %q
-  project_id  = "1"
-  max_retries = 1
+  host                   = %q
+  api_key                = %q
+  project_id             = "1"
+  max_retries            = 1
+  rate_limit_journal_dir = %q
 }
-`, srv.URL, hostileKey)
+`, srv.URL, hostileKey, t.TempDir())
 }
 
 func (a *hostileAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -116,6 +116,7 @@ func wantError(pattern string) *regexp.Regexp {
 // A 307 on bulk_delete is not followed: the deletion is sent once, to the
 // address reviewed, and the apply fails saying why.
 func TestAccHostileServer_RedirectOnBulkDelete(t *testing.T) {
+	t.Parallel()
 	api, provider := newHostileAPI(t, func(w http.ResponseWriter, r *http.Request) bool {
 		switch r.URL.Path {
 		case hostileBulkPath:
@@ -153,6 +154,7 @@ resource "posthog_person_deletion" "test" {
 // A legacy next link into another project is refused; project 2 is never
 // asked.
 func TestAccHostileServer_NextLinkIntoAnotherProject(t *testing.T) {
+	t.Parallel()
 	api, provider := newHostileAPI(t, func(w http.ResponseWriter, r *http.Request) bool {
 		if r.URL.Path != "/api/projects/1/persons/lifecycle/" {
 			return false
@@ -190,6 +192,7 @@ data "posthog_lifecycle_persons" "test" {
 // key masked, and the failure recorded in state (the evidence) holds no key
 // either.
 func TestAccHostileServer_ErrorEchoesTheKey(t *testing.T) {
+	t.Parallel()
 	_, provider := newHostileAPI(t, func(w http.ResponseWriter, r *http.Request) bool {
 		if r.URL.Path != hostileBulkPath {
 			return false
@@ -251,6 +254,7 @@ func (c noKeyInPlan) CheckPlan(_ context.Context, req plancheck.CheckPlanRequest
 // ANSI escapes and line tricks in PostHog's detail do not reach the
 // terminal.
 func TestAccHostileServer_ANSIInDetail(t *testing.T) {
+	t.Parallel()
 	_, provider := newHostileAPI(t, func(w http.ResponseWriter, r *http.Request) bool {
 		if r.URL.Path != "/api/projects/1/persons/deletion_status/" {
 			return false
@@ -275,6 +279,7 @@ func TestAccHostileServer_ANSIInDetail(t *testing.T) {
 // Retry-After: 86400 fails the plan at once, saying what PostHog asked and
 // how to accept it, instead of waiting a day.
 func TestAccHostileServer_RetryAfterADay(t *testing.T) {
+	t.Parallel()
 	api, provider := newHostileAPI(t, func(w http.ResponseWriter, r *http.Request) bool {
 		if r.URL.Path != "/api/projects/1/persons/batch_by_distinct_ids/" {
 			return false
@@ -305,6 +310,7 @@ func TestAccHostileServer_RetryAfterADay(t *testing.T) {
 // A query that never completes ends with the data source's timeouts.read,
 // and the error says which bound ended it and how to raise it.
 func TestAccHostileServer_ReadTimeout(t *testing.T) {
+	t.Parallel()
 	_, provider := newHostileAPI(t, func(w http.ResponseWriter, r *http.Request) bool {
 		if !strings.HasPrefix(r.URL.Path, "/api/projects/1/query/") {
 			return false
@@ -342,6 +348,7 @@ data "posthog_lifecycle_persons" "test" {
 
 // A timeouts.read that is not positive is refused before any request.
 func TestAccHostileServer_ZeroReadTimeout(t *testing.T) {
+	t.Parallel()
 	api, provider := newHostileAPI(t, nil)
 	resource.UnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: protoV6ProviderFactories,

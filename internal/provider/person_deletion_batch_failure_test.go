@@ -17,6 +17,7 @@ import (
 // (docs/dev/posthog-behaviour.md#bulk-delete). The provider retries them
 // all and records each deletion only once it is verified.
 func TestAccPersonDeletion_BatchWidePostgresFailureIsRetried(t *testing.T) {
+	t.Parallel()
 	env := acctest.NewEnv(t, emulator.Config{})
 	env.Person(t, "alice")
 	env.Person(t, "bob")

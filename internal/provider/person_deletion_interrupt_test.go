@@ -702,6 +702,7 @@ func recordableSets(calls []apiCall) []map[string]bool {
 }
 
 func TestAccPersonDeletion_InterruptedApplies(t *testing.T) {
+	t.Parallel()
 	scenarios := soakEnvInt(t, "POSTHOG_SOAK_INTERRUPTS", defaultInterruptScenarios)
 	seed := soakEnvInt(t, "POSTHOG_INTERRUPT_SEED", defaultInterruptSeed)
 	t.Logf("interrupts: seed %d (set POSTHOG_INTERRUPT_SEED to reproduce), %d scenarios", seed, scenarios)

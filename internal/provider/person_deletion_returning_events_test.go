@@ -20,6 +20,7 @@ import (
 // (docs/dev/posthog-behaviour.md#event-deletion). The record must say
 // incomplete, not completed. A return after the job queues anew.
 func TestAccPersonDeletion_ReturningUserEventsAcrossTheWeeklyJob(t *testing.T) {
+	t.Parallel()
 	env := acctest.NewEnv(t, emulator.Config{})
 	alice := env.Person(t, "alice")
 	config := deletionConfig(env, `

@@ -36,6 +36,7 @@ func warningBlock(out, title string) string {
 }
 
 func TestAccPersonDeletion_PlanSaysWhatItDeletes(t *testing.T) {
+	t.Parallel()
 	env := acctest.NewEnv(t, emulator.Config{})
 	env.Person(t, "alice", "alice@example.com")
 	env.Person(t, "bob")
@@ -112,6 +113,7 @@ resource "posthog_person_deletion" "ticket" {
 }
 
 func TestAccPersonDeletion_EmptyRequestPlansWithAWarning(t *testing.T) {
+	t.Parallel()
 	env := acctest.NewEnv(t, emulator.Config{})
 	env.Person(t, "alice")
 	cli := acctest.NewCLI(t)
@@ -147,6 +149,7 @@ resource "posthog_person_deletion" "from_file" {
 }
 
 func TestAccPersonDeletion_FailedCreateThatDeletedNothingLeavesNoRecord(t *testing.T) {
+	t.Parallel()
 	env := acctest.NewEnv(t, emulator.Config{APIKeys: []emulator.APIKey{{Key: "phx_reader", Scopes: []string{"person:read"}}}})
 	env.Person(t, "alice")
 	cli := acctest.NewCLI(t)
@@ -181,6 +184,7 @@ resource "posthog_person_deletion" "ticket" {
 }
 
 func TestAccPersonDeletion_ImportWarnsAboutIDsThatMatchNobody(t *testing.T) {
+	t.Parallel()
 	env := acctest.NewEnv(t, emulator.Config{})
 	env.Person(t, "alice")
 	cli := acctest.NewCLI(t)
@@ -202,6 +206,7 @@ resource "posthog_person_deletion" "old" {
 // Ids that come from another resource are unknown at plan time; the apply
 // must not meet an inconsistent plan, in every form.
 func TestAccPersonDeletion_IDsKnownOnlyAtApply(t *testing.T) {
+	t.Parallel()
 	env := acctest.NewEnv(t, emulator.Config{})
 	alice := env.Person(t, "alice")
 	env.Person(t, "bob")
@@ -258,6 +263,7 @@ resource "posthog_person_deletion" "by_file" {
 // non-empty (the list shrinks once they are gone); a terraform_data snapshot
 // with ignore_changes keeps the request stable.
 func TestAccPersonDeletion_SnapshotOfADataSourceStaysStable(t *testing.T) {
+	t.Parallel()
 	env := acctest.NewEnv(t, emulator.Config{})
 	env.Person(t, "alice")
 	env.Person(t, "bob")
@@ -306,6 +312,7 @@ resource "posthog_person_deletion" "dormant" {
 // Appending ids to an applied id file reports only the new ids that match
 // nobody, not the ids whose persons the first apply deleted.
 func TestAccPersonDeletion_FileAppendReportsOnlyNewUnmatchedIDs(t *testing.T) {
+	t.Parallel()
 	env := acctest.NewEnv(t, emulator.Config{})
 	env.Person(t, "alice")
 	env.Person(t, "bob")

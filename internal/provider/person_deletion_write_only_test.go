@@ -44,6 +44,7 @@ func engineSupportsWriteOnly(t *testing.T) bool {
 // Write-only ids stay out of the plan file, its JSON and state, while the
 // plan still catches a deleted user who comes back.
 func TestAccPersonDeletion_WriteOnlyIDs(t *testing.T) {
+	t.Parallel()
 	env := acctest.NewEnv(t, emulator.Config{})
 	env.Person(t, "alice")
 	env.Person(t, "bob")
