@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -15,6 +17,7 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/posthog-persons/terraform-provider-posthog/internal/acctest"
 )
 
 // The real Terraform CLI against a server that answers wrongly on purpose,
@@ -360,5 +363,53 @@ func TestAccHostileServer_ZeroReadTimeout(t *testing.T) {
 	})
 	if n := api.count("POST /api/projects/1/persons/batch_by_distinct_ids/"); n != 0 {
 		t.Errorf("%d lookups with an invalid timeout", n)
+	}
+}
+
+// The key an error body echoes reaches neither the CLI's output, TRACE
+// logs, nor state, through the real CLI with the key in the environment as
+// users set it.
+func TestAccHostileServer_EchoedKeyNotInTraceLogs(t *testing.T) {
+	t.Parallel()
+	api, _ := newHostileAPI(t, func(w http.ResponseWriter, r *http.Request) bool {
+		if r.URL.Path != hostileBulkPath {
+			return false
+		}
+		key := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusInternalServerError)
+		_, _ = fmt.Fprintf(w, `{"type":"server_error","code":"error","detail":"backend said %s","attr":null}`, key)
+		return true
+	})
+	srv := httptest.NewServer(api)
+	t.Cleanup(srv.Close)
+	cli := acctest.NewCLI(t)
+	logPath := filepath.Join(t.TempDir(), "trace.log")
+	cli.SetEnv("TF_LOG=TRACE", "TF_LOG_PROVIDER=TRACE", "TF_LOG_PATH="+logPath, "POSTHOG_API_KEY="+hostileKey)
+	cli.WriteConfig(t, fmt.Sprintf(`
+provider "posthog" {
+  host                   = %q
+  project_id             = "1"
+  max_retries            = 1
+  rate_limit_journal_dir = %q
+}
+
+resource "posthog_person_deletion" "test" {
+  distinct_ids = ["alice"]
+}
+`, srv.URL, t.TempDir()))
+	out, err := cli.Run("apply", "-auto-approve")
+	if err == nil || !strings.Contains(out, "backend said (redacted)") {
+		t.Fatalf("the apply should fail with PostHog's detail, key masked: %v\n%s", err, out)
+	}
+	logs, err := os.ReadFile(logPath)
+	if err != nil || len(logs) == 0 {
+		t.Fatalf("no TRACE log at %s: %v", logPath, err)
+	}
+	state, _ := os.ReadFile(filepath.Join(cli.Dir, "terraform.tfstate"))
+	for what, text := range map[string]string{"the CLI output": out, "the TRACE log": string(logs), "the state": string(state)} {
+		if strings.Contains(text, hostileKey) {
+			t.Errorf("%s holds the API key", what)
+		}
 	}
 }
