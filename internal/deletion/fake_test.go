@@ -84,6 +84,21 @@ func (f *fakeAPI) Resolve(ctx context.Context, _ int64, byUUID bool, ids []strin
 	return out, nil
 }
 
+// ResolveProperty finds persons by an "email" of "<first distinct id>@example.com".
+func (f *fakeAPI) ResolveProperty(_ context.Context, _ int64, key string, values []string) (map[string][]posthog.Person, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := map[string][]posthog.Person{}
+	for _, v := range values {
+		for uuid, dids := range f.persons {
+			if key == "email" && len(dids) > 0 && dids[0]+"@example.com" == v {
+				out[v] = append(out[v], posthog.Person{UUID: uuid, DistinctIDs: dids, CreatedAt: f.created[uuid]})
+			}
+		}
+	}
+	return out, nil
+}
+
 func (f *fakeAPI) BulkDelete(_ context.Context, _ int64, req posthog.BulkDeleteRequest) (*posthog.BulkDeleteResult, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()

@@ -28,8 +28,11 @@ type Request struct {
 	// File is true for the file form (distinct_ids_file, uuids_file) and
 	// WriteOnly for write-only ids (distinct_ids_wo, uuids_wo): state then
 	// keeps counts and digests instead of per-person lists (Compact).
-	File             bool
-	WriteOnly        bool
+	File      bool
+	WriteOnly bool
+	// Property, when set, makes IDs values of that person property (emails:
+	// "email") rather than distinct ids; one value may match several persons.
+	Property         string
 	IDs              []string // as configured, in order
 	DeleteEvents     bool
 	DeleteRecordings bool
@@ -38,8 +41,13 @@ type Request struct {
 
 // IDKind names the list the ids came from, for messages and import ids.
 func (r Request) IDKind() string {
-	if r.ByUUID {
+	switch {
+	case r.ByUUID:
 		return "uuids"
+	case r.Property == "email":
+		return "emails"
+	case r.Property != "":
+		return r.Property + "_values"
 	}
 	return "distinct_ids"
 }

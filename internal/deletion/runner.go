@@ -33,6 +33,9 @@ type API interface {
 	// Resolve returns the persons of the ids (distinct ids, or UUIDs in any
 	// letter case), keyed by the id as given; unknown ids are absent.
 	Resolve(ctx context.Context, projectID int64, byUUID bool, ids []string) (map[string]posthog.Person, error)
+	// ResolveProperty returns the persons whose person property key equals
+	// one of values, grouped by value.
+	ResolveProperty(ctx context.Context, projectID int64, key string, values []string) (map[string][]posthog.Person, error)
 	BulkDelete(ctx context.Context, projectID int64, req posthog.BulkDeleteRequest) (*posthog.BulkDeleteResult, error)
 	// DeletionRows returns deletion_status rows, possibly from a listing
 	// shared by the process; queuedHere reports persons this process queued,
@@ -77,6 +80,9 @@ func (l Lookup) UnmatchedIDs(ids []string) []string {
 
 // Resolve looks the requested ids up.
 func (r Runner) Resolve(ctx context.Context, req Request) (Lookup, error) {
+	if req.Property != "" {
+		return r.resolveProperty(ctx, req)
+	}
 	persons, err := r.API.Resolve(ctx, req.ProjectID, req.ByUUID, req.IDs)
 	if err != nil {
 		return Lookup{}, err
@@ -93,6 +99,27 @@ func (r Runner) Resolve(ctx context.Context, req Request) (Lookup, error) {
 			seen[person.UUID] = struct{}{}
 			result.PersonUUIDs = append(result.PersonUUIDs, person.UUID)
 			result.CreatedAt[person.UUID] = person.CreatedAt
+		}
+	}
+	sort.Strings(result.PersonUUIDs)
+	return result, nil
+}
+
+// resolveProperty is Resolve for a request stated as property values,
+// where one value may match several persons.
+func (r Runner) resolveProperty(ctx context.Context, req Request) (Lookup, error) {
+	byValue, err := r.API.ResolveProperty(ctx, req.ProjectID, req.Property, req.IDs)
+	if err != nil {
+		return Lookup{}, err
+	}
+	result := Lookup{Matched: make(map[string]struct{}), CreatedAt: make(map[string]string)}
+	for _, value := range req.IDs {
+		for _, person := range byValue[value] {
+			result.Matched[value] = struct{}{}
+			if _, dup := result.CreatedAt[person.UUID]; !dup {
+				result.CreatedAt[person.UUID] = person.CreatedAt
+				result.PersonUUIDs = append(result.PersonUUIDs, person.UUID)
+			}
 		}
 	}
 	sort.Strings(result.PersonUUIDs)

@@ -124,6 +124,45 @@ func (s *Service) Resolve(ctx context.Context, projectID int64, byUUID bool, ids
 	return out, nil
 }
 
+// maxPersonsPerProperty bounds how many persons one property lookup lists:
+// a request stated as property values that matches more is refused, not
+// cut short.
+const maxPersonsPerProperty = 10000
+
+// ResolveProperty finds the persons whose person property key equals one of
+// values exactly (PostHog compares strings exactly, letter case included:
+// docs/dev/posthog-behaviour.md#cohorts), grouped by value. A person listed
+// whose property does not hold a requested value is an answer that does not
+// fit the question: nothing is used then.
+func (s *Service) ResolveProperty(ctx context.Context, projectID int64, key string, values []string) (map[string][]posthog.Person, error) {
+	out := make(map[string][]posthog.Person)
+	if len(values) == 0 {
+		return out, nil
+	}
+	list, err := s.client.PersonsByProperty(ctx, projectID, key, values, maxPersonsPerProperty, 500)
+	if err != nil {
+		return nil, fmt.Errorf("looking up the persons of %d requested %s values: %w", len(values), key, err)
+	}
+	if list.HasMore {
+		return nil, fmt.Errorf("more than %d persons have one of the %d requested %s values; split the request",
+			maxPersonsPerProperty, len(values), key)
+	}
+	wanted := make(map[string]bool, len(values))
+	for _, v := range values {
+		wanted[v] = true
+	}
+	for _, person := range list.Persons {
+		value, ok := person.Properties[key].(string)
+		if !ok || !wanted[value] || !canonicalUUID.MatchString(person.UUID) {
+			return nil, fmt.Errorf("PostHog answered the lookup of %d requested %s values with a person whose %s is none "+
+				"of them (or who has no valid UUID), so nothing is deleted. Check that host points at PostHog itself",
+				len(values), key, key)
+		}
+		out[value] = append(out[value], person)
+	}
+	return out, nil
+}
+
 // maxDistinctIDsReturned is how many distinct ids a batch lookup returns
 // per person; PostHog picks them before sorting, so a requested id may be
 // left out of a full list (docs/dev/posthog-behaviour.md#batch-lookups).

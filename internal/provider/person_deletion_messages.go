@@ -22,11 +22,11 @@ func warnAboutDestroy(diags *diag.Diagnostics) {
 
 // warnAboutRemovedIDs warns that ids left the request (list form).
 func warnAboutRemovedIDs(plan, state personDeletionModel, diags *diag.Diagnostics) {
-	if plan.DistinctIDs.IsUnknown() || plan.UUIDs.IsUnknown() {
+	if plan.DistinctIDs.IsUnknown() || plan.UUIDs.IsUnknown() || plan.Emails.IsUnknown() {
 		return
 	}
-	removed := deletion.RemovedIDs(append(stringList(state.DistinctIDs), stringList(state.UUIDs)...),
-		append(stringList(plan.DistinctIDs), stringList(plan.UUIDs)...))
+	removed := deletion.RemovedIDs(state.listIDs(),
+		plan.listIDs())
 	if len(removed) == 0 {
 		return
 	}

@@ -31,6 +31,7 @@ type personDeletionModel struct {
 	ProjectID                types.String   `tfsdk:"project_id"`
 	DistinctIDs              types.List     `tfsdk:"distinct_ids"`
 	UUIDs                    types.List     `tfsdk:"uuids"`
+	Emails                   types.List     `tfsdk:"emails"`
 	DistinctIDsFile          types.String   `tfsdk:"distinct_ids_file"`
 	UUIDsFile                types.String   `tfsdk:"uuids_file"`
 	DistinctIDsWO            types.List     `tfsdk:"distinct_ids_wo"`
@@ -71,7 +72,7 @@ func (m personDeletionModel) isFile() bool {
 // the configuration.
 func (m personDeletionModel) isWriteOnly() bool {
 	return !m.DistinctIDsWO.IsNull() || !m.UUIDsWO.IsNull() ||
-		(m.DistinctIDs.IsNull() && m.UUIDs.IsNull() && !m.isFile())
+		(m.DistinctIDs.IsNull() && m.UUIDs.IsNull() && m.Emails.IsNull() && !m.isFile())
 }
 
 // withoutWriteOnlyIDs clears the write-only ids before m is written to the
@@ -94,6 +95,21 @@ func (m personDeletionModel) byUUID() bool {
 		return true
 	}
 	return m.DistinctIDsWO.IsNull() && m.isWriteOnly() && strings.Contains(m.ID.ValueString(), ":uuids:")
+}
+
+// listIDs are the ids of the list form (distinct ids, UUIDs or emails),
+// nil in the other forms.
+func (m personDeletionModel) listIDs() []string {
+	return append(append(stringList(m.DistinctIDs), stringList(m.UUIDs)...), stringList(m.Emails)...)
+}
+
+// property is the person property the list form's ids are values of, "" for
+// distinct ids and UUIDs.
+func (m personDeletionModel) property() string {
+	if !m.Emails.IsNull() {
+		return "email"
+	}
+	return ""
 }
 
 // withWriteOnlyIDs copies the write-only ids from the configuration, the
@@ -126,6 +142,7 @@ func (r *personDeletionResource) requestFromModel(m personDeletionModel) (decode
 		ByUUID:           m.byUUID(),
 		File:             m.isFile(),
 		WriteOnly:        m.isWriteOnly(),
+		Property:         m.property(),
 		DeleteEvents:     boolValue(m.DeleteEvents),
 		DeleteRecordings: boolValue(m.DeleteRecordings),
 		KeepPerson:       boolValue(m.KeepPerson),
@@ -147,6 +164,8 @@ func (r *personDeletionResource) requestFromModel(m personDeletionModel) (decode
 	} else {
 		ids := m.DistinctIDs
 		switch {
+		case out.Property != "":
+			ids = m.Emails
 		case out.WriteOnly && out.ByUUID:
 			ids = m.UUIDsWO
 		case out.WriteOnly:
@@ -209,7 +228,8 @@ func current(state personDeletionModel, creating bool) *deletion.Current {
 		ByUUID:           state.byUUID(),
 		File:             state.isFile(),
 		WriteOnly:        state.isWriteOnly(),
-		IDs:              append(stringList(state.DistinctIDs), stringList(state.UUIDs)...),
+		Property:         state.property(),
+		IDs:              state.listIDs(),
 		DeleteEvents:     boolValue(state.DeleteEvents),
 		DeleteRecordings: boolValue(state.DeleteRecordings),
 		KeepPerson:       boolValue(state.KeepPerson),
@@ -403,6 +423,7 @@ func importedModel(request deletion.Request) personDeletionModel {
 		ProjectID:                types.StringValue(fmt.Sprint(request.ProjectID)),
 		DistinctIDs:              types.ListNull(types.StringType),
 		UUIDs:                    types.ListNull(types.StringType),
+		Emails:                   types.ListNull(types.StringType),
 		DistinctIDsFile:          types.StringNull(),
 		UUIDsFile:                types.StringNull(),
 		DistinctIDsWO:            types.ListNull(types.StringType),

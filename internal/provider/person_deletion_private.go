@@ -37,7 +37,7 @@ func priorHistories(ctx context.Context, private privateState, state personDelet
 	if !state.isCompact() {
 		request := deletion.Request{ByUUID: state.byUUID()}
 		ids := map[string]struct{}{}
-		for _, id := range deletion.RemovedIDs(append(stringList(state.DistinctIDs), stringList(state.UUIDs)...), stringList(state.UnmatchedIDs)) {
+		for _, id := range deletion.RemovedIDs(state.listIDs(), stringList(state.UnmatchedIDs)) {
 			ids[id] = struct{}{}
 		}
 		persons := map[string]struct{}{}

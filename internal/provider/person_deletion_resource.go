@@ -49,7 +49,7 @@ func (r *personDeletionResource) Schema(ctx context.Context, _ resource.SchemaRe
 
 func (r *personDeletionResource) ConfigValidators(context.Context) []resource.ConfigValidator {
 	return []resource.ConfigValidator{
-		resourcevalidator.ExactlyOneOf(path.MatchRoot("distinct_ids"), path.MatchRoot("uuids"),
+		resourcevalidator.ExactlyOneOf(path.MatchRoot("distinct_ids"), path.MatchRoot("uuids"), path.MatchRoot("emails"),
 			path.MatchRoot(attrDistinctIDsFile), path.MatchRoot(attrUUIDsFile),
 			path.MatchRoot(attrDistinctIDsWO), path.MatchRoot(attrUUIDsWO)),
 	}
@@ -224,7 +224,7 @@ func (r *personDeletionResource) planPreview(ctx context.Context, plan *personDe
 	} else {
 		plan.PreviewPersonUUIDs = stringListValue(found.PersonUUIDs)
 		plan.PreviewUnmatchedIDs = stringListValue(deletion.UnmatchedAfter(request.IDs,
-			append(stringList(state.DistinctIDs), stringList(state.UUIDs)...), stringList(state.UnmatchedIDs), found.Matched, creating))
+			state.listIDs(), stringList(state.UnmatchedIDs), found.Matched, creating))
 	}
 	tflog.Info(ctx, "planned person deletion", map[string]any{
 		"persons_matched": len(found.PersonUUIDs), "ids_requested": len(request.IDs),
@@ -351,7 +351,7 @@ func (r *personDeletionResource) Update(ctx context.Context, req resource.Update
 	action := deletion.Decide(current(state, false), wanted)
 	if action == deletion.Delete {
 		prior := deletion.Prior{
-			IDs:    append(stringList(state.DistinctIDs), stringList(state.UUIDs)...),
+			IDs:    state.listIDs(),
 			Record: recordOf(state),
 			Kept:   deletion.KeptRequestsOf(state.Evidence.ValueString()),
 		}

@@ -44,7 +44,7 @@ func personDeletionSchema(ctx context.Context) schema.Schema {
 			"distinct_ids": schema.ListAttribute{
 				MarkdownDescription: "The distinct ids whose persons are deleted (for example user ids or emails that your product sends to PostHog). " +
 					"Every person that one of them resolves to is deleted, with all of that person's distinct ids. " +
-					"Exactly one of `distinct_ids`, `uuids`, `distinct_ids_file`, `uuids_file`, `distinct_ids_wo` and `uuids_wo` must be set. Adding ids deletes their persons in place; " +
+					"Exactly one of `distinct_ids`, `uuids`, `emails`, `distinct_ids_file`, `uuids_file`, `distinct_ids_wo` and `uuids_wo` must be set. Adding ids deletes their persons in place; " +
 					"removing ids makes no API call. An empty list deletes nothing (the plan warns). For more than a few hundred ids use `distinct_ids_file`.",
 				ElementType: types.StringType,
 				Optional:    true,
@@ -55,12 +55,26 @@ func personDeletionSchema(ctx context.Context) schema.Schema {
 			},
 			"uuids": schema.ListAttribute{
 				MarkdownDescription: "The UUIDs of the persons to delete, as shown in PostHog. " +
-					"Exactly one of `distinct_ids`, `uuids`, `distinct_ids_file`, `uuids_file`, `distinct_ids_wo` and `uuids_wo` must be set. For more than a few hundred ids use `uuids_file`.",
+					"Exactly one of `distinct_ids`, `uuids`, `emails`, `distinct_ids_file`, `uuids_file`, `distinct_ids_wo` and `uuids_wo` must be set. For more than a few hundred ids use `uuids_file`.",
 				ElementType: types.StringType,
 				Optional:    true,
 				Validators: []validator.List{
 					listvalidator.ValueStringsAre(personUUIDValidator{}),
 					uniqueIDsValidator{foldCase: true},
+				},
+			},
+			"emails": schema.ListAttribute{
+				MarkdownDescription: "The emails whose persons are deleted: every person whose `email` person property equals one of " +
+					"them. Use it when the request names people by email and your product sends other distinct ids to PostHog. " +
+					"Matching is exact, letter case included, as PostHog compares property values; list each spelling that your " +
+					"product may have stored (the plan shows which emails match no person). One email may match several persons. " +
+					"The request stays stated in emails, so a person who later appears with one of them is found by the next plan " +
+					"and deleted again. Exactly one of the id arguments must be set.",
+				ElementType: types.StringType,
+				Optional:    true,
+				Validators: []validator.List{
+					listvalidator.ValueStringsAre(stringvalidator.LengthAtLeast(1)),
+					uniqueIDsValidator{},
 				},
 			},
 			attrDistinctIDsWO: schema.ListAttribute{
