@@ -183,6 +183,11 @@ type ActorsRequest struct {
 	Limit    int       // the most persons to return, at least 1
 	PageSize int       // persons to ask for per request, at least 1
 	Source   ActorsSource
+	// Async asks the Query API to queue each page (refresh force_async) and
+	// polls for it, for queries that would outlast one HTTP request
+	// (docs/dev/posthog-behaviour.md#query-api); otherwise each page is
+	// computed in its request (force_blocking).
+	Async bool
 }
 
 // ActorsResult is what ListActors found: at most Limit persons in PostHog's

@@ -19,7 +19,7 @@ func (c *Client) ListActors(ctx context.Context, projectID int64, req ActorsRequ
 	if err := req.validate(); err != nil {
 		return ActorsResult{}, err
 	}
-	return collectActors(ctx, req.API, req.Limit, req.PageSize, c.actorsFetch(projectID, req.Source))
+	return collectActors(ctx, req.API, req.Limit, req.PageSize, c.actorsFetch(projectID, req.Source, req.Async))
 }
 
 // actorsFetch requests pages: query one Query API page with a page size and
@@ -31,10 +31,14 @@ type actorsFetch struct {
 	next   func(ctx context.Context, prev *actorsPage) (*actorsPage, error)
 }
 
-func (c *Client) actorsFetch(projectID int64, src ActorsSource) actorsFetch {
+func (c *Client) actorsFetch(projectID int64, src ActorsSource, async bool) actorsFetch {
+	refresh := refreshForceBlocking
+	if async {
+		refresh = refreshForceAsync
+	}
 	return actorsFetch{
 		query: func(ctx context.Context, limit, offset int) (*actorsPage, error) {
-			return c.queryActors(ctx, projectID, src, limit, offset)
+			return c.queryActorsWith(ctx, projectID, src, limit, offset, refresh)
 		},
 		legacy: func(ctx context.Context, limit int) (*actorsPage, error) {
 			return c.legacyActors(ctx, projectID, src.legacy(), legacyAuto, limit, 0)

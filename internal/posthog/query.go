@@ -45,8 +45,15 @@ type queryStatus struct {
 }
 
 // queryActors posts an ActorsQuery over src's actors query and decodes one
-// page of actors. refresh is force_blocking (see refreshForceBlocking).
+// page of actors, computed in the request (refresh force_blocking, see
+// refreshForceBlocking).
 func (c *Client) queryActors(ctx context.Context, projectID int64, src ActorsSource, limit, offset int) (*actorsPage, error) {
+	return c.queryActorsWith(ctx, projectID, src, limit, offset, refreshForceBlocking)
+}
+
+// queryActorsWith is queryActors with a refresh mode: force_async queues
+// the query, and the answer is polled for.
+func (c *Client) queryActorsWith(ctx context.Context, projectID int64, src ActorsSource, limit, offset int, refresh string) (*actorsPage, error) {
 	queryID := uuid.NewString()
 	body := queryRequest{
 		Query: actorsQuery{
@@ -55,7 +62,7 @@ func (c *Client) queryActors(ctx context.Context, projectID int64, src ActorsSou
 			Limit:  limit,
 			Offset: offset,
 		},
-		Refresh:       refreshForceBlocking,
+		Refresh:       refresh,
 		ClientQueryID: queryID,
 		Name:          "terraform-provider-posthog " + src.queryName(),
 	}

@@ -99,6 +99,10 @@ const (
 // cache entry, docs/dev/posthog-behaviour.md#query-api).
 const refreshForceBlocking = "force_blocking"
 
+// refreshForceAsync always queues the query; PostHog answers 202 with a
+// query_status to poll (docs/dev/posthog-behaviour.md#query-api).
+const refreshForceAsync = "force_async"
+
 // queryRequest is the schema's QueryRequest: the body of POST /query/.
 type queryRequest struct {
 	Query         actorsQuery `json:"query"`

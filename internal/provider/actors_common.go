@@ -28,6 +28,7 @@ func (m *actorsCommonModel) read(ctx context.Context, data *providerData, title 
 		Limit:    defaultActorsLimit,
 		PageSize: defaultActorsPageSize,
 		Source:   source,
+		Async:    boolValue(m.Async),
 	}
 	if !m.Limit.IsNull() {
 		req.Limit = int(m.Limit.ValueInt64())

@@ -15,6 +15,7 @@ import (
 type actorsCommonModel struct {
 	ProjectID  types.String          `tfsdk:"project_id"`
 	API        types.String          `tfsdk:"api"`
+	Async      types.Bool            `tfsdk:"async"`
 	Limit      types.Int64           `tfsdk:"limit"`
 	PageSize   types.Int64           `tfsdk:"page_size"`
 	DateFrom   types.String          `tfsdk:"date_from"`

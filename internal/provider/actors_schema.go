@@ -28,6 +28,13 @@ const (
 func actorsCommonAttributes(what string) map[string]schema.Attribute {
 	return map[string]schema.Attribute{
 		"project_id": dataSourceProjectIDAttribute(),
+		"async": schema.BoolAttribute{
+			MarkdownDescription: "Whether to run each Query API page asynchronously: PostHog queues the query " +
+				"(`refresh = force_async`) and the provider polls `GET /query/:id/` until it completes, for queries that would " +
+				"outlast one HTTP request (`request_timeout`). Polling is bounded by the read timeout and by 10 minutes per " +
+				"query. Defaults to `false`: each page is computed in its request. The legacy endpoints ignore it.",
+			Optional: true,
+		},
 		"api": schema.StringAttribute{
 			MarkdownDescription: "Which PostHog API to call: `auto` (the default), `query` or `legacy`. `query` uses the " +
 				"Query API (`POST /api/projects/:id/query/`, API key scope `query:read`). `legacy` uses the persons actor " +

@@ -284,3 +284,41 @@ func TestAccLifecyclePersonsDataSource_legacyPagingThroughNext(t *testing.T) {
 		t.Errorf("the legacy endpoint was called %d times; want a multiple of 15 or 16", n)
 	}
 }
+
+// With async = true the query is queued (refresh force_async) and polled at
+// GET /query/:id/ until PostHog has the result
+// (docs/dev/posthog-behaviour.md#query-api); the persons are those of the
+// blocking answers above (scenario S1).
+func TestAccLifecyclePersonsDataSource_asyncQuery(t *testing.T) {
+	t.Parallel()
+	env := acctest.NewEnv(t, emulator.Config{AsyncQueries: true, AsyncQueryPolls: 2})
+	ingestS1(env)
+	config := env.ProviderConfig() +
+		lifecycleBlock("returning_12", "2020-01-12", "returning", "async = true") +
+		lifecycleBlock("dormant_13", "2020-01-13", "dormant", "async = true\npage_size = 1")
+	resource.UnitTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: protoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			PreConfig: env.Emulator.ResetStats,
+			Config:    config,
+			ConfigStateChecks: []statecheck.StateCheck{
+				idsOutput("returning_12", "p1"),
+				idsOutput("dormant_13", "p2", "p3"),
+			},
+			Check: func(*terraform.State) error {
+				polls := 0
+				for route, byStatus := range env.Emulator.Stats().Routes {
+					if strings.HasPrefix(route, "GET ") && strings.Contains(route, "/query/") {
+						for _, n := range byStatus {
+							polls += n
+						}
+					}
+				}
+				if polls == 0 {
+					return fmt.Errorf("no query was polled: %v", env.Emulator.Stats().Routes)
+				}
+				return nil
+			},
+		}},
+	})
+}
