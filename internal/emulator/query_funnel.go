@@ -9,13 +9,15 @@ import (
 
 // funnelSpec is a parsed FunnelsQuery (docs/dev/posthog-behaviour.md#funnels).
 type funnelSpec struct {
-	steps      []entity
-	props      *pfilter
-	from, to   time.Time
-	windowN    int
-	windowUnit string
-	order      string // ordered | strict | unordered
-	breakdown  *breakdownSpec
+	steps []entity
+	props *pfilter
+	// testAccounts: filterTestAccounts, AND the team's test-account filters into props
+	testAccounts bool
+	from, to     time.Time
+	windowN      int
+	windowUnit   string
+	order        string // ordered | strict | unordered
+	breakdown    *breakdownSpec
 }
 
 type breakdownSpec struct {
@@ -55,6 +57,7 @@ func (c teamClock) parseFunnelsQuery(loc string, m jobj) (*funnelSpec, *queryErr
 		return nil, qUnsupported("compareFilter on funnels")
 	}
 	spec := &funnelSpec{windowN: 14, windowUnit: "day", order: "ordered"}
+	spec.testAccounts, _ = m["filterTestAccounts"].(bool)
 	raw, ok := m["series"].([]any)
 	if !ok {
 		if _, present := m["series"]; !present {
@@ -259,7 +262,7 @@ func (s *Server) runFunnel(c teamClock, spec *funnelSpec) []funnelActor {
 	}
 	n := len(spec.steps)
 	var out []funnelActor
-	for id, evs := range s.personEvents(spec.from, spec.to, spec.props) {
+	for id, evs := range s.personEvents(spec.from, spec.to, s.insightFilter(spec.props, spec.testAccounts)) {
 		var pprops map[string]any
 		if p := s.st.persons[id]; p != nil {
 			pprops = p.props

@@ -23,6 +23,9 @@ type ActorsSource interface {
 	querySource() actorsQuerySource
 	// legacy is the request to the legacy endpoint.
 	legacy() legacyRequest
+	// filtersTestAccounts says whether the request applies the project's
+	// test-account filters, which the client asks of the Query API only.
+	filtersTestAccounts() bool
 }
 
 // EventStep is an event with optional property filters: a lifecycle series
@@ -41,6 +44,9 @@ type LifecycleActorsRequest struct {
 	Properties       []PropertyFilter
 	Day              string // the period start, e.g. "2020-01-12"
 	Status           LifecycleStatus
+	// FilterTestAccounts leaves out the events the project's test-account
+	// filters reject (docs/dev/posthog-behaviour.md#query-api).
+	FilterTestAccounts bool
 }
 
 // Funnel defines a funnel (docs/dev/posthog-behaviour.md#funnels).
@@ -51,6 +57,9 @@ type Funnel struct {
 	WindowUnit       FunnelWindowUnit // "" = not sent (PostHog: day)
 	OrderType        StepOrder        // "" = not sent (PostHog: ordered)
 	Properties       []PropertyFilter
+	// FilterTestAccounts leaves out the events the project's test-account
+	// filters reject (docs/dev/posthog-behaviour.md#query-api).
+	FilterTestAccounts bool
 }
 
 // FunnelActorsRequest selects the persons who reached step Step (1-based)
@@ -93,6 +102,16 @@ func (r FunnelCorrelationActorsRequest) validate() error {
 	return nil
 }
 
+func (r LifecycleActorsRequest) filtersTestAccounts() bool { return r.FilterTestAccounts }
+func (r FunnelActorsRequest) filtersTestAccounts() bool    { return r.Funnel.FilterTestAccounts }
+func (r FunnelCorrelationActorsRequest) filtersTestAccounts() bool {
+	return r.Funnel.FilterTestAccounts
+}
+
+// errLegacyTestAccounts refuses the legacy endpoint for a request that
+// filters test accounts rather than list persons without the filter.
+var errLegacyTestAccounts = errors.New("posthog: filtering test accounts needs the Query API; this provider does not send it to the legacy endpoint")
+
 func (LifecycleActorsRequest) queryName() string         { return "lifecycle persons" }
 func (FunnelActorsRequest) queryName() string            { return "funnel persons" }
 func (FunnelCorrelationActorsRequest) queryName() string { return "funnel correlation persons" }
@@ -100,10 +119,11 @@ func (FunnelCorrelationActorsRequest) queryName() string { return "funnel correl
 func (r LifecycleActorsRequest) querySource() actorsQuerySource {
 	return insightActorsQuery{
 		Source: lifecycleQuery{
-			Series:     newEventsNodes(r.Events),
-			Interval:   r.Interval,
-			DateRange:  newDateRange(r.DateFrom, r.DateTo),
-			Properties: r.Properties,
+			Series:             newEventsNodes(r.Events),
+			Interval:           r.Interval,
+			DateRange:          newDateRange(r.DateFrom, r.DateTo),
+			Properties:         r.Properties,
+			FilterTestAccounts: r.FilterTestAccounts,
 		},
 		Day:    r.Day,
 		Status: r.Status,
@@ -149,9 +169,10 @@ func (r FunnelCorrelationActorsRequest) correlationType() correlationType {
 
 func (f Funnel) query() funnelsQuery {
 	q := funnelsQuery{
-		Series:     newEventsNodes(f.Steps),
-		DateRange:  newDateRange(f.DateFrom, f.DateTo),
-		Properties: f.Properties,
+		Series:             newEventsNodes(f.Steps),
+		DateRange:          newDateRange(f.DateFrom, f.DateTo),
+		Properties:         f.Properties,
+		FilterTestAccounts: f.FilterTestAccounts,
 	}
 	filter := funnelsFilter{
 		FunnelWindowInterval:     f.WindowInterval,
@@ -201,7 +222,11 @@ func (r ActorsRequest) validate() error {
 		return fmt.Errorf("posthog: ListActors needs a limit and page size of at least 1, got %d and %d", r.Limit, r.PageSize)
 	}
 	switch r.API {
-	case "", ActorsAPIAuto, ActorsAPIQuery, ActorsAPILegacy:
+	case ActorsAPILegacy:
+		if r.Source.filtersTestAccounts() {
+			return errLegacyTestAccounts
+		}
+	case "", ActorsAPIAuto, ActorsAPIQuery:
 	default:
 		return fmt.Errorf("posthog: ListActors API %q must be auto, query or legacy", r.API)
 	}

@@ -37,6 +37,9 @@ func (c *Client) actorsFetch(projectID int64, src ActorsSource) actorsFetch {
 			return c.queryActors(ctx, projectID, src, limit, offset)
 		},
 		legacy: func(ctx context.Context, limit int) (*actorsPage, error) {
+			if src.filtersTestAccounts() {
+				return nil, errLegacyTestAccounts
+			}
 			return c.legacyActors(ctx, projectID, src.legacy(), legacyAuto, limit, 0)
 		},
 		next: c.legacyNextPage,

@@ -135,6 +135,8 @@ type lifecycleQuery struct {
 	Interval   IntervalType     `json:"interval,omitempty"`
 	DateRange  *dateRange       `json:"dateRange,omitempty"`
 	Properties []PropertyFilter `json:"properties,omitempty"`
+	// FilterTestAccounts applies the project's test-account filters.
+	FilterTestAccounts bool `json:"filterTestAccounts,omitempty"`
 }
 
 // funnelsActorsQuery is the schema's FunnelsActorsQuery. FunnelStep 0 is
@@ -150,6 +152,8 @@ type funnelsQuery struct {
 	DateRange     *dateRange       `json:"dateRange,omitempty"`
 	FunnelsFilter *funnelsFilter   `json:"funnelsFilter,omitempty"`
 	Properties    []PropertyFilter `json:"properties,omitempty"`
+	// FilterTestAccounts applies the project's test-account filters.
+	FilterTestAccounts bool `json:"filterTestAccounts,omitempty"`
 }
 
 // funnelsFilter is the schema's FunnelsFilter; it has no kind.

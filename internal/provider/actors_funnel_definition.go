@@ -62,12 +62,13 @@ type funnelActorsModel struct {
 func (m funnelActorsModel) funnel() posthog.Funnel {
 	from, to := m.dates()
 	return posthog.Funnel{
-		Steps:          eventSteps(m.Steps),
-		DateFrom:       from,
-		DateTo:         to,
-		WindowInterval: int(m.WindowInterval.ValueInt64()),
-		WindowUnit:     posthog.FunnelWindowUnit(m.WindowUnit.ValueString()),
-		OrderType:      posthog.StepOrder(m.OrderType.ValueString()),
-		Properties:     propertyFilters(m.Properties),
+		Steps:              eventSteps(m.Steps),
+		DateFrom:           from,
+		DateTo:             to,
+		WindowInterval:     int(m.WindowInterval.ValueInt64()),
+		WindowUnit:         posthog.FunnelWindowUnit(m.WindowUnit.ValueString()),
+		OrderType:          posthog.StepOrder(m.OrderType.ValueString()),
+		Properties:         propertyFilters(m.Properties),
+		FilterTestAccounts: m.FilterTestAccounts.ValueBool(),
 	}
 }

@@ -20,10 +20,12 @@ type actorsCommonModel struct {
 	DateFrom   types.String          `tfsdk:"date_from"`
 	DateTo     types.String          `tfsdk:"date_to"`
 	Properties []propertyFilterModel `tfsdk:"properties"`
-	Persons    []actorPersonModel    `tfsdk:"persons"`
-	HasMore    types.Bool            `tfsdk:"has_more"`
-	APIUsed    types.String          `tfsdk:"api_used"`
-	Timeouts   timeouts.Value        `tfsdk:"timeouts"`
+	// FilterTestAccounts is filter_test_accounts; null means false.
+	FilterTestAccounts types.Bool         `tfsdk:"filter_test_accounts"`
+	Persons            []actorPersonModel `tfsdk:"persons"`
+	HasMore            types.Bool         `tfsdk:"has_more"`
+	APIUsed            types.String       `tfsdk:"api_used"`
+	Timeouts           timeouts.Value     `tfsdk:"timeouts"`
 }
 
 type propertyFilterModel struct {

@@ -21,6 +21,10 @@ data "posthog_funnel_persons" "abandoned_checkout" {
   step            = -3
   limit           = 500
 
+  # Leave out the project's test accounts (its "Filter out internal and test
+  # users" settings), as PostHog's funnel insight does with that toggle on.
+  filter_test_accounts = true
+
   # On an older self-hosted PostHog without the Query API, "auto" falls back
   # to the legacy persons/funnel/ endpoint; "query" or "legacy" force one.
   api = "auto"
