@@ -29,10 +29,11 @@ type actorsCommonModel struct {
 }
 
 type propertyFilterModel struct {
-	Key      types.String `tfsdk:"key"`
-	Value    types.String `tfsdk:"value"`
-	Operator types.String `tfsdk:"operator"`
-	Type     types.String `tfsdk:"type"`
+	Key       types.String `tfsdk:"key"`
+	Value     types.String `tfsdk:"value"`
+	ValueJSON types.String `tfsdk:"value_json"`
+	Operator  types.String `tfsdk:"operator"`
+	Type      types.String `tfsdk:"type"`
 }
 
 type eventStepModel struct {
@@ -78,12 +79,27 @@ func propertyFilters(models []propertyFilterModel) []posthog.PropertyFilter {
 		if f.Type == "" {
 			f.Type = posthog.PropertyFilterEvent
 		}
-		if !m.Value.IsNull() {
-			f.Value = m.Value.ValueString()
-		}
+		f.Value = m.value()
 		out[i] = f
 	}
 	return out
+}
+
+// value is the filter's value: value as a string, value_json decoded, or
+// nil for none. filterValueJSONValidator has accepted value_json already, so
+// a decoding error cannot happen here; the text would then be sent as it is.
+func (m propertyFilterModel) value() any {
+	switch {
+	case !m.ValueJSON.IsNull():
+		v, err := decodeFilterValue(m.ValueJSON.ValueString())
+		if err != nil {
+			return m.ValueJSON.ValueString()
+		}
+		return v
+	case !m.Value.IsNull():
+		return m.Value.ValueString()
+	}
+	return nil
 }
 
 func eventSteps(models []eventStepModel) []posthog.EventStep {

@@ -6,11 +6,20 @@ data "posthog_funnel_persons" "abandoned_checkout" {
     { event = "started checkout" },
     {
       event = "paid"
-      properties = [{
-        key      = "amount"
-        operator = "gt"
-        value    = "0"
-      }]
+      properties = [
+        {
+          key      = "amount"
+          operator = "gt"
+          value    = "0"
+        },
+        # value_json sends typed values: numbers, booleans, or a list
+        # (any of them matches).
+        {
+          key        = "plan"
+          operator   = "exact"
+          value_json = jsonencode(["pro", "enterprise"])
+        },
+      ]
     },
   ]
   date_from       = "2024-06-01"
