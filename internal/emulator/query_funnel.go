@@ -17,6 +17,7 @@ type funnelSpec struct {
 	windowN      int
 	windowUnit   string
 	order        string // ordered | strict | unordered
+	exclusions   []funnelExclusion
 	breakdown    *breakdownSpec
 }
 
@@ -106,8 +107,8 @@ func (c teamClock) parseFunnelsQuery(loc string, m jobj) (*funnelSpec, *queryErr
 		if v, _ := ff["funnelVizType"].(string); v == "trends" || v == "time_to_convert" {
 			return nil, qUnsupported("funnel actors for funnelVizType " + strconv.Quote(v))
 		}
-		if ex, _ := ff["exclusions"].([]any); len(ex) > 0 {
-			return nil, qUnsupported("funnel exclusions")
+		if spec.exclusions, err = parseExclusions(floc+".exclusions", ff["exclusions"], spec); err != nil {
+			return nil, err
 		}
 		if a, _ := ff["breakdownAttributionType"].(string); a != "" {
 			attribution = a
@@ -266,6 +267,9 @@ func (s *Server) runFunnel(c teamClock, spec *funnelSpec) []funnelActor {
 		var pprops map[string]any
 		if p := s.st.persons[id]; p != nil {
 			pprops = p.props
+		}
+		if spec.excluded(evs, pprops, windowEnd) {
+			continue
 		}
 		matches := func(k int, ev *event) bool { return spec.steps[k].match(ev, pprops) }
 		best := funnelActor{id: id}

@@ -23,9 +23,9 @@ type ActorsSource interface {
 	querySource() actorsQuerySource
 	// legacy is the request to the legacy endpoint.
 	legacy() legacyRequest
-	// filtersTestAccounts says whether the request applies the project's
-	// test-account filters, which the client asks of the Query API only.
-	filtersTestAccounts() bool
+	// legacyUnsupported is the reason the legacy endpoint cannot serve the
+	// request (the client sends some settings to the Query API only), or nil.
+	legacyUnsupported() error
 }
 
 // EventStep is an event with optional property filters: a lifecycle series
@@ -60,6 +60,15 @@ type Funnel struct {
 	// FilterTestAccounts leaves out the events the project's test-account
 	// filters reject (docs/dev/posthog-behaviour.md#query-api).
 	FilterTestAccounts bool
+	Exclusions         []FunnelExclusion
+}
+
+// FunnelExclusion drops from the funnel every person who did Event between
+// the steps FromStep and ToStep (0-based, as PostHog numbers them) of an
+// attempt (docs/dev/posthog-behaviour.md#funnels).
+type FunnelExclusion struct {
+	Event            EventStep
+	FromStep, ToStep int
 }
 
 // FunnelActorsRequest selects the persons who reached step Step (1-based)
@@ -102,15 +111,34 @@ func (r FunnelCorrelationActorsRequest) validate() error {
 	return nil
 }
 
-func (r LifecycleActorsRequest) filtersTestAccounts() bool { return r.FilterTestAccounts }
-func (r FunnelActorsRequest) filtersTestAccounts() bool    { return r.Funnel.FilterTestAccounts }
-func (r FunnelCorrelationActorsRequest) filtersTestAccounts() bool {
-	return r.Funnel.FilterTestAccounts
+func (r LifecycleActorsRequest) legacyUnsupported() error {
+	if r.FilterTestAccounts {
+		return errLegacyTestAccounts
+	}
+	return nil
 }
 
-// errLegacyTestAccounts refuses the legacy endpoint for a request that
-// filters test accounts rather than list persons without the filter.
-var errLegacyTestAccounts = errors.New("posthog: filtering test accounts needs the Query API; this provider does not send it to the legacy endpoint")
+func (r FunnelActorsRequest) legacyUnsupported() error { return r.Funnel.legacyUnsupported() }
+func (r FunnelCorrelationActorsRequest) legacyUnsupported() error {
+	return r.Funnel.legacyUnsupported()
+}
+
+func (f Funnel) legacyUnsupported() error {
+	switch {
+	case f.FilterTestAccounts:
+		return errLegacyTestAccounts
+	case len(f.Exclusions) > 0:
+		return errLegacyExclusions
+	}
+	return nil
+}
+
+// The settings the client sends to the Query API only: rather than list
+// persons without them, the legacy endpoint is refused.
+var (
+	errLegacyTestAccounts = errors.New("posthog: filtering test accounts needs the Query API; this provider does not send it to the legacy endpoint")
+	errLegacyExclusions   = errors.New("posthog: funnel exclusions need the Query API; this provider does not send them to the legacy endpoint")
+)
 
 func (LifecycleActorsRequest) queryName() string         { return "lifecycle persons" }
 func (FunnelActorsRequest) queryName() string            { return "funnel persons" }
@@ -178,8 +206,9 @@ func (f Funnel) query() funnelsQuery {
 		FunnelWindowInterval:     f.WindowInterval,
 		FunnelWindowIntervalUnit: f.WindowUnit,
 		FunnelOrderType:          f.OrderType,
+		Exclusions:               newExclusionNodes(f.Exclusions),
 	}
-	if filter != (funnelsFilter{}) {
+	if !filter.empty() {
 		q.FunnelsFilter = &filter
 	}
 	return q
@@ -223,8 +252,8 @@ func (r ActorsRequest) validate() error {
 	}
 	switch r.API {
 	case ActorsAPILegacy:
-		if r.Source.filtersTestAccounts() {
-			return errLegacyTestAccounts
+		if err := r.Source.legacyUnsupported(); err != nil {
+			return err
 		}
 	case "", ActorsAPIAuto, ActorsAPIQuery:
 	default:

@@ -37,8 +37,8 @@ func (c *Client) actorsFetch(projectID int64, src ActorsSource) actorsFetch {
 			return c.queryActors(ctx, projectID, src, limit, offset)
 		},
 		legacy: func(ctx context.Context, limit int) (*actorsPage, error) {
-			if src.filtersTestAccounts() {
-				return nil, errLegacyTestAccounts
+			if err := src.legacyUnsupported(); err != nil {
+				return nil, err
 			}
 			return c.legacyActors(ctx, projectID, src.legacy(), legacyAuto, limit, 0)
 		},

@@ -30,6 +30,14 @@ data "posthog_funnel_persons" "abandoned_checkout" {
   step            = -3
   limit           = 500
 
+  # Leave out persons who emptied their cart between starting the checkout
+  # (step 1, numbered from 0) and paying (step 2).
+  exclusions = [{
+    event            = "emptied cart"
+    funnel_from_step = 1
+    funnel_to_step   = 2
+  }]
+
   # Leave out the project's test accounts (its "Filter out internal and test
   # users" settings), as PostHog's funnel insight does with that toggle on.
   filter_test_accounts = true
