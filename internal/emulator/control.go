@@ -71,6 +71,7 @@ func (s *Server) controlRoutes() {
 		s.SetAsyncQueries(body.Enabled, body.Polls)
 		writeJSON(w, http.StatusOK, map[string]any{"ok": true})
 	})
+	s.ctl.HandleFunc("POST /_emulator/test-account-filters", s.handleTestAccountFilters)
 	s.ctl.HandleFunc("GET /_emulator/events", func(w http.ResponseWriter, r *http.Request) {
 		personUUID := r.URL.Query().Get("person_uuid")
 		if personUUID == "" {

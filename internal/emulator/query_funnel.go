@@ -9,13 +9,16 @@ import (
 
 // funnelSpec is a parsed FunnelsQuery (docs/dev/posthog-behaviour.md#funnels).
 type funnelSpec struct {
-	steps      []entity
-	props      *pfilter
-	from, to   time.Time
-	windowN    int
-	windowUnit string
-	order      string // ordered | strict | unordered
-	breakdown  *breakdownSpec
+	steps []entity
+	props *pfilter
+	// testAccounts: filterTestAccounts, AND the team's test-account filters into props
+	testAccounts bool
+	from, to     time.Time
+	windowN      int
+	windowUnit   string
+	order        string // ordered | strict | unordered
+	exclusions   []funnelExclusion
+	breakdown    *breakdownSpec
 }
 
 type breakdownSpec struct {
@@ -55,6 +58,7 @@ func (c teamClock) parseFunnelsQuery(loc string, m jobj) (*funnelSpec, *queryErr
 		return nil, qUnsupported("compareFilter on funnels")
 	}
 	spec := &funnelSpec{windowN: 14, windowUnit: "day", order: "ordered"}
+	spec.testAccounts, _ = m["filterTestAccounts"].(bool)
 	raw, ok := m["series"].([]any)
 	if !ok {
 		if _, present := m["series"]; !present {
@@ -103,8 +107,8 @@ func (c teamClock) parseFunnelsQuery(loc string, m jobj) (*funnelSpec, *queryErr
 		if v, _ := ff["funnelVizType"].(string); v == "trends" || v == "time_to_convert" {
 			return nil, qUnsupported("funnel actors for funnelVizType " + strconv.Quote(v))
 		}
-		if ex, _ := ff["exclusions"].([]any); len(ex) > 0 {
-			return nil, qUnsupported("funnel exclusions")
+		if spec.exclusions, err = parseExclusions(floc+".exclusions", ff["exclusions"], spec); err != nil {
+			return nil, err
 		}
 		if a, _ := ff["breakdownAttributionType"].(string); a != "" {
 			attribution = a
@@ -259,10 +263,13 @@ func (s *Server) runFunnel(c teamClock, spec *funnelSpec) []funnelActor {
 	}
 	n := len(spec.steps)
 	var out []funnelActor
-	for id, evs := range s.personEvents(spec.from, spec.to, spec.props) {
+	for id, evs := range s.personEvents(spec.from, spec.to, s.insightFilter(spec.props, spec.testAccounts)) {
 		var pprops map[string]any
 		if p := s.st.persons[id]; p != nil {
 			pprops = p.props
+		}
+		if spec.excluded(evs, pprops, windowEnd) {
+			continue
 		}
 		matches := func(k int, ev *event) bool { return spec.steps[k].match(ev, pprops) }
 		best := funnelActor{id: id}

@@ -9,12 +9,14 @@ import (
 
 // lifecycleSpec is a parsed LifecycleQuery plus the InsightActorsQuery selectors.
 type lifecycleSpec struct {
-	series   []entity
-	props    *pfilter
-	interval string
-	from, to time.Time
-	day      *string // nil = every period
-	status   *string // nil = every status
+	series []entity
+	props  *pfilter
+	// testAccounts: filterTestAccounts, AND the team's test-account filters into props
+	testAccounts bool
+	interval     string
+	from, to     time.Time
+	day          *string // nil = every period
+	status       *string // nil = every status
 }
 
 var lifecycleKeys = []string{"series", "interval", "dateRange", "properties", "filterTestAccounts",
@@ -29,11 +31,8 @@ func (c teamClock) parseLifecycleQuery(loc string, m jobj) (*lifecycleSpec, *que
 	if v, ok := m["aggregation_group_type_index"]; ok && v != nil {
 		return nil, qUnsupported("group aggregation (aggregation_group_type_index)")
 	}
-	if v, _ := m["filterTestAccounts"].(bool); v {
-		// No test-account filters are configured in the emulator: a no-op.
-		_ = v
-	}
 	spec := &lifecycleSpec{interval: "day"}
+	spec.testAccounts, _ = m["filterTestAccounts"].(bool)
 	iv, err := optString(model, loc, m, "interval")
 	if err != nil {
 		return nil, err
@@ -78,6 +77,7 @@ func (s *Server) lifecycleEntries(c teamClock, spec *lifecycleSpec) map[string][
 	lo := addInterval(c.trunc(spec.from, spec.interval), spec.interval, -1)
 	hi := addInterval(c.trunc(spec.to, spec.interval), spec.interval, 1)
 	active := map[string]map[time.Time]bool{}
+	props := s.insightFilter(spec.props, spec.testAccounts)
 	for _, ev := range s.st.events {
 		if ev.timestamp.Before(lo) || !ev.timestamp.Before(hi) {
 			continue
@@ -89,7 +89,7 @@ func (s *Server) lifecycleEntries(c teamClock, spec *lifecycleSpec) map[string][
 		if p == nil {
 			continue // the events-to-persons join drops deleted persons' events
 		}
-		ok := spec.props.match(ev.props, p.props)
+		ok := props.match(ev.props, p.props)
 		for _, e := range spec.series { // every series is AND-ed into one filter
 			ok = ok && e.match(ev, p.props)
 		}

@@ -92,6 +92,14 @@ func validateNode(n map[string]any, v any, loc, model string) (any, *schemaError
 			return nil, nil
 		}
 	}
+	// pydantic's smart union: a type the value already has wins over an
+	// earlier type it converts to (true stays a boolean in string | number |
+	// boolean, rather than becoming 1).
+	for _, t := range types {
+		if exactType(t, v) {
+			return validateInside(n, v, loc, model)
+		}
+	}
 	for _, t := range types {
 		if out, ok := coerce(t, v); ok {
 			return validateInside(n, out, loc, model)
@@ -120,6 +128,25 @@ func schemaTypes(n map[string]any) []string {
 		return []string{"object"}
 	}
 	return nil
+}
+
+// exactType reports whether the JSON value v already is of type t.
+func exactType(t string, v any) bool {
+	switch x := v.(type) {
+	case nil:
+		return t == "null"
+	case map[string]any:
+		return t == "object"
+	case []any:
+		return t == "array"
+	case string:
+		return t == "string"
+	case bool:
+		return t == "boolean"
+	case float64:
+		return t == "number" || (t == "integer" && x == math.Trunc(x) && !math.IsInf(x, 0))
+	}
+	return false
 }
 
 // coerce applies pydantic's lax conversion of a JSON value to type t.

@@ -47,6 +47,7 @@ type Config struct {
 	AsyncQueryPolls      int    // polls answering 202 before the result; default 1
 	Timezone             string // team timezone for lifecycle/funnel periods; default UTC
 	WeekStartDay         int    // team week_start_day: 0 = Sunday (default), 1 = Monday
+	TestAccountFilters   []any  // team test_account_filters: property filters, as JSON decodes them
 	RateLimit            bool
 	RateLimitScale       float64 // default 1
 	DeletionJobEvery     time.Duration
@@ -66,10 +67,11 @@ type Server struct {
 	ctl    *http.ServeMux
 	offset atomic.Int64 // clock offset in ns, set through AdvanceClock / /_emulator/clock
 
-	mu           sync.Mutex // guards st, asyncQueries and asyncPolls
+	mu           sync.Mutex // guards st, asyncQueries, asyncPolls and testAccounts
 	st           *store
 	asyncQueries bool
 	asyncPolls   int
+	testAccounts *pfilter // the team's test_account_filters
 
 	stats    *statsRecorder
 	throttle *throttler
@@ -109,6 +111,9 @@ func New(cfg Config) *Server {
 		throttle:     newThrottler(cfg.RateLimitScale),
 		faults:       newFaults(cfg),
 		done:         make(chan struct{}),
+	}
+	if err := s.SetTestAccountFilters(cfg.TestAccountFilters); err != nil {
+		panic("emulator: Config.TestAccountFilters: " + err.Error())
 	}
 	s.api = http.NewServeMux()
 	s.ctl = http.NewServeMux()

@@ -23,6 +23,9 @@ type ActorsSource interface {
 	querySource() actorsQuerySource
 	// legacy is the request to the legacy endpoint.
 	legacy() legacyRequest
+	// legacyUnsupported is the reason the legacy endpoint cannot serve the
+	// request (the client sends some settings to the Query API only), or nil.
+	legacyUnsupported() error
 }
 
 // EventStep is an event with optional property filters: a lifecycle series
@@ -41,6 +44,9 @@ type LifecycleActorsRequest struct {
 	Properties       []PropertyFilter
 	Day              string // the period start, e.g. "2020-01-12"
 	Status           LifecycleStatus
+	// FilterTestAccounts leaves out the events the project's test-account
+	// filters reject (docs/dev/posthog-behaviour.md#query-api).
+	FilterTestAccounts bool
 }
 
 // Funnel defines a funnel (docs/dev/posthog-behaviour.md#funnels).
@@ -51,6 +57,18 @@ type Funnel struct {
 	WindowUnit       FunnelWindowUnit // "" = not sent (PostHog: day)
 	OrderType        StepOrder        // "" = not sent (PostHog: ordered)
 	Properties       []PropertyFilter
+	// FilterTestAccounts leaves out the events the project's test-account
+	// filters reject (docs/dev/posthog-behaviour.md#query-api).
+	FilterTestAccounts bool
+	Exclusions         []FunnelExclusion
+}
+
+// FunnelExclusion drops from the funnel every person who did Event between
+// the steps FromStep and ToStep (0-based, as PostHog numbers them) of an
+// attempt (docs/dev/posthog-behaviour.md#funnels).
+type FunnelExclusion struct {
+	Event            EventStep
+	FromStep, ToStep int
 }
 
 // FunnelActorsRequest selects the persons who reached step Step (1-based)
@@ -93,6 +111,35 @@ func (r FunnelCorrelationActorsRequest) validate() error {
 	return nil
 }
 
+func (r LifecycleActorsRequest) legacyUnsupported() error {
+	if r.FilterTestAccounts {
+		return errLegacyTestAccounts
+	}
+	return nil
+}
+
+func (r FunnelActorsRequest) legacyUnsupported() error { return r.Funnel.legacyUnsupported() }
+func (r FunnelCorrelationActorsRequest) legacyUnsupported() error {
+	return r.Funnel.legacyUnsupported()
+}
+
+func (f Funnel) legacyUnsupported() error {
+	switch {
+	case f.FilterTestAccounts:
+		return errLegacyTestAccounts
+	case len(f.Exclusions) > 0:
+		return errLegacyExclusions
+	}
+	return nil
+}
+
+// The settings the client sends to the Query API only: rather than list
+// persons without them, the legacy endpoint is refused.
+var (
+	errLegacyTestAccounts = errors.New("posthog: filtering test accounts needs the Query API; this provider does not send it to the legacy endpoint")
+	errLegacyExclusions   = errors.New("posthog: funnel exclusions need the Query API; this provider does not send them to the legacy endpoint")
+)
+
 func (LifecycleActorsRequest) queryName() string         { return "lifecycle persons" }
 func (FunnelActorsRequest) queryName() string            { return "funnel persons" }
 func (FunnelCorrelationActorsRequest) queryName() string { return "funnel correlation persons" }
@@ -100,10 +147,11 @@ func (FunnelCorrelationActorsRequest) queryName() string { return "funnel correl
 func (r LifecycleActorsRequest) querySource() actorsQuerySource {
 	return insightActorsQuery{
 		Source: lifecycleQuery{
-			Series:     newEventsNodes(r.Events),
-			Interval:   r.Interval,
-			DateRange:  newDateRange(r.DateFrom, r.DateTo),
-			Properties: r.Properties,
+			Series:             newEventsNodes(r.Events),
+			Interval:           r.Interval,
+			DateRange:          newDateRange(r.DateFrom, r.DateTo),
+			Properties:         r.Properties,
+			FilterTestAccounts: r.FilterTestAccounts,
 		},
 		Day:    r.Day,
 		Status: r.Status,
@@ -149,16 +197,18 @@ func (r FunnelCorrelationActorsRequest) correlationType() correlationType {
 
 func (f Funnel) query() funnelsQuery {
 	q := funnelsQuery{
-		Series:     newEventsNodes(f.Steps),
-		DateRange:  newDateRange(f.DateFrom, f.DateTo),
-		Properties: f.Properties,
+		Series:             newEventsNodes(f.Steps),
+		DateRange:          newDateRange(f.DateFrom, f.DateTo),
+		Properties:         f.Properties,
+		FilterTestAccounts: f.FilterTestAccounts,
 	}
 	filter := funnelsFilter{
 		FunnelWindowInterval:     f.WindowInterval,
 		FunnelWindowIntervalUnit: f.WindowUnit,
 		FunnelOrderType:          f.OrderType,
+		Exclusions:               newExclusionNodes(f.Exclusions),
 	}
-	if filter != (funnelsFilter{}) {
+	if !filter.empty() {
 		q.FunnelsFilter = &filter
 	}
 	return q
@@ -206,7 +256,11 @@ func (r ActorsRequest) validate() error {
 		return fmt.Errorf("posthog: ListActors needs a limit and page size of at least 1, got %d and %d", r.Limit, r.PageSize)
 	}
 	switch r.API {
-	case "", ActorsAPIAuto, ActorsAPIQuery, ActorsAPILegacy:
+	case ActorsAPILegacy:
+		if err := r.Source.legacyUnsupported(); err != nil {
+			return err
+		}
+	case "", ActorsAPIAuto, ActorsAPIQuery:
 	default:
 		return fmt.Errorf("posthog: ListActors API %q must be auto, query or legacy", r.API)
 	}

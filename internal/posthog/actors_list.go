@@ -41,6 +41,9 @@ func (c *Client) actorsFetch(projectID int64, src ActorsSource, async bool) acto
 			return c.queryActorsWith(ctx, projectID, src, limit, offset, refresh)
 		},
 		legacy: func(ctx context.Context, limit int) (*actorsPage, error) {
+			if err := src.legacyUnsupported(); err != nil {
+				return nil, err
+			}
 			return c.legacyActors(ctx, projectID, src.legacy(), legacyAuto, limit, 0)
 		},
 		next: c.legacyNextPage,

@@ -139,6 +139,8 @@ type lifecycleQuery struct {
 	Interval   IntervalType     `json:"interval,omitempty"`
 	DateRange  *dateRange       `json:"dateRange,omitempty"`
 	Properties []PropertyFilter `json:"properties,omitempty"`
+	// FilterTestAccounts applies the project's test-account filters.
+	FilterTestAccounts bool `json:"filterTestAccounts,omitempty"`
 }
 
 // funnelsActorsQuery is the schema's FunnelsActorsQuery. FunnelStep 0 is
@@ -154,6 +156,8 @@ type funnelsQuery struct {
 	DateRange     *dateRange       `json:"dateRange,omitempty"`
 	FunnelsFilter *funnelsFilter   `json:"funnelsFilter,omitempty"`
 	Properties    []PropertyFilter `json:"properties,omitempty"`
+	// FilterTestAccounts applies the project's test-account filters.
+	FilterTestAccounts bool `json:"filterTestAccounts,omitempty"`
 }
 
 // funnelsFilter is the schema's FunnelsFilter; it has no kind.
@@ -161,6 +165,21 @@ type funnelsFilter struct {
 	FunnelWindowInterval     int              `json:"funnelWindowInterval,omitempty"`
 	FunnelWindowIntervalUnit FunnelWindowUnit `json:"funnelWindowIntervalUnit,omitempty"`
 	FunnelOrderType          StepOrder        `json:"funnelOrderType,omitempty"`
+	Exclusions               []exclusionNode  `json:"exclusions,omitempty"`
+}
+
+func (f funnelsFilter) empty() bool {
+	return f.FunnelWindowInterval == 0 && f.FunnelWindowIntervalUnit == "" && f.FunnelOrderType == "" && len(f.Exclusions) == 0
+}
+
+// exclusionNode is the schema's FunnelExclusionEventsNode: an EventsNode
+// with the 0-based step range it excludes between. Both steps are required,
+// so 0 is sent.
+type exclusionNode struct {
+	Event          string           `json:"event"`
+	Properties     []PropertyFilter `json:"properties,omitempty"`
+	FunnelFromStep int              `json:"funnelFromStep"`
+	FunnelToStep   int              `json:"funnelToStep"`
 }
 
 // funnelCorrelationQuery is the schema's FunnelCorrelationQuery.
@@ -233,6 +252,11 @@ func (n eventsNode) MarshalJSON() ([]byte, error) {
 	return withKind("EventsNode", plain(n))
 }
 
+func (n exclusionNode) MarshalJSON() ([]byte, error) {
+	type plain exclusionNode
+	return withKind("EventsNode", plain(n))
+}
+
 func (insightActorsQuery) actorsQuerySource()           {}
 func (funnelsActorsQuery) actorsQuerySource()           {}
 func (funnelCorrelationActorsQuery) actorsQuerySource() {}
@@ -260,6 +284,17 @@ func newDateRange(from, to string) *dateRange {
 
 func newEventsNode(e EventStep) eventsNode {
 	return eventsNode(e)
+}
+
+func newExclusionNodes(exclusions []FunnelExclusion) []exclusionNode {
+	if len(exclusions) == 0 {
+		return nil
+	}
+	out := make([]exclusionNode, len(exclusions))
+	for i, e := range exclusions {
+		out[i] = exclusionNode{Event: e.Event.Event, Properties: e.Event.Properties, FunnelFromStep: e.FromStep, FunnelToStep: e.ToStep}
+	}
+	return out
 }
 
 func newEventsNodes(events []EventStep) []eventsNode {

@@ -21,17 +21,20 @@ type actorsCommonModel struct {
 	DateFrom   types.String          `tfsdk:"date_from"`
 	DateTo     types.String          `tfsdk:"date_to"`
 	Properties []propertyFilterModel `tfsdk:"properties"`
-	Persons    []actorPersonModel    `tfsdk:"persons"`
-	HasMore    types.Bool            `tfsdk:"has_more"`
-	APIUsed    types.String          `tfsdk:"api_used"`
-	Timeouts   timeouts.Value        `tfsdk:"timeouts"`
+	// FilterTestAccounts is filter_test_accounts; null means false.
+	FilterTestAccounts types.Bool         `tfsdk:"filter_test_accounts"`
+	Persons            []actorPersonModel `tfsdk:"persons"`
+	HasMore            types.Bool         `tfsdk:"has_more"`
+	APIUsed            types.String       `tfsdk:"api_used"`
+	Timeouts           timeouts.Value     `tfsdk:"timeouts"`
 }
 
 type propertyFilterModel struct {
-	Key      types.String `tfsdk:"key"`
-	Value    types.String `tfsdk:"value"`
-	Operator types.String `tfsdk:"operator"`
-	Type     types.String `tfsdk:"type"`
+	Key       types.String `tfsdk:"key"`
+	Value     types.String `tfsdk:"value"`
+	ValueJSON types.String `tfsdk:"value_json"`
+	Operator  types.String `tfsdk:"operator"`
+	Type      types.String `tfsdk:"type"`
 }
 
 type eventStepModel struct {
@@ -77,12 +80,27 @@ func propertyFilters(models []propertyFilterModel) []posthog.PropertyFilter {
 		if f.Type == "" {
 			f.Type = posthog.PropertyFilterEvent
 		}
-		if !m.Value.IsNull() {
-			f.Value = m.Value.ValueString()
-		}
+		f.Value = m.value()
 		out[i] = f
 	}
 	return out
+}
+
+// value is the filter's value: value as a string, value_json decoded, or
+// nil for none. filterValueJSONValidator has accepted value_json already, so
+// a decoding error cannot happen here; the text would then be sent as it is.
+func (m propertyFilterModel) value() any {
+	switch {
+	case !m.ValueJSON.IsNull():
+		v, err := decodeFilterValue(m.ValueJSON.ValueString())
+		if err != nil {
+			return m.ValueJSON.ValueString()
+		}
+		return v
+	case !m.Value.IsNull():
+		return m.Value.ValueString()
+	}
+	return nil
 }
 
 func eventSteps(models []eventStepModel) []posthog.EventStep {

@@ -2,6 +2,8 @@ package provider
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -27,8 +29,18 @@ func propertyFilterObject() schema.NestedAttributeObject {
 				Validators:          []validator.String{stringvalidator.LengthAtLeast(1)},
 			},
 			"value": schema.StringAttribute{
-				MarkdownDescription: "The value to compare with. Required except for the `is_set` and `is_not_set` operators, which take none.",
-				Optional:            true,
+				MarkdownDescription: "The value to compare with, as a string. A property filter needs `value` or `value_json`, " +
+					"except with the `is_set` and `is_not_set` operators, which take neither.",
+				Optional: true,
+			},
+			"value_json": schema.StringAttribute{
+				MarkdownDescription: "The value to compare with, as JSON: a number, a boolean, a string, or a list of them, " +
+					"such as `jsonencode(42)`, `jsonencode(true)` or `jsonencode([\"gold\", \"silver\"])`. PostHog's query " +
+					"schema allows these types, and the value is sent as it is. A list matches when any of its values " +
+					"matches, and for the negated operators (`is_not`, `not_icontains`, `not_regex`) when none does. " +
+					"Use instead of `value`.",
+				Optional:   true,
+				Validators: []validator.String{filterValueJSONValidator{}},
 			},
 			"operator": schema.StringAttribute{
 				MarkdownDescription: "How to compare: one of `" + strings.Join(propertyOperators, "`, `") + "`. Defaults to `exact`.",
@@ -45,11 +57,12 @@ func propertyFilterObject() schema.NestedAttributeObject {
 	}
 }
 
-// propertyValueValidator requires a value unless the operator takes none.
+// propertyValueValidator requires one of value and value_json unless the
+// operator takes no value, and then neither.
 type propertyValueValidator struct{}
 
 func (propertyValueValidator) Description(context.Context) string {
-	return "value is required unless operator is is_set or is_not_set, which take none"
+	return "one of value and value_json is required unless operator is is_set or is_not_set, which take neither"
 }
 
 func (v propertyValueValidator) MarkdownDescription(ctx context.Context) string {
@@ -63,16 +76,92 @@ func (propertyValueValidator) ValidateObject(_ context.Context, req validator.Ob
 	attrs := req.ConfigValue.Attributes()
 	op, _ := attrs["operator"].(types.String)
 	value, _ := attrs["value"].(types.String)
-	if op.IsUnknown() || value.IsUnknown() {
+	valueJSON, _ := attrs["value_json"].(types.String)
+	if op.IsUnknown() || value.IsUnknown() || valueJSON.IsUnknown() {
 		return
 	}
 	noValue := op.ValueString() == "is_set" || op.ValueString() == "is_not_set"
 	switch {
-	case noValue && !value.IsNull():
+	case !value.IsNull() && !valueJSON.IsNull():
+		resp.Diagnostics.AddAttributeError(req.Path.AtName("value_json"), "Two property values",
+			"Set only one of value and value_json.")
+	case noValue && (!value.IsNull() || !valueJSON.IsNull()):
 		resp.Diagnostics.AddAttributeError(req.Path.AtName("value"), "Value with a value-less operator",
-			fmt.Sprintf("The %s operator takes no value; remove value.", op.ValueString()))
-	case !noValue && value.IsNull():
+			fmt.Sprintf("The %s operator takes no value; remove value and value_json.", op.ValueString()))
+	case !noValue && value.IsNull() && valueJSON.IsNull():
 		resp.Diagnostics.AddAttributeError(req.Path.AtName("value"), "Missing property value",
-			"Set value: a property filter compares the property with it. Only the is_set and is_not_set operators take no value.")
+			"Set value or value_json: a property filter compares the property with it. Only the is_set and is_not_set "+
+				"operators take no value.")
 	}
+}
+
+// filterValueJSONValidator accepts the JSON of PostHog's PropertyFilterValue:
+// a string, number or boolean, or a non-empty list of them.
+type filterValueJSONValidator struct{}
+
+func (filterValueJSONValidator) Description(context.Context) string {
+	return "must be the JSON of a string, number or boolean, or of a non-empty list of them"
+}
+
+func (v filterValueJSONValidator) MarkdownDescription(ctx context.Context) string {
+	return v.Description(ctx)
+}
+
+func (v filterValueJSONValidator) ValidateString(ctx context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	if _, err := decodeFilterValue(req.ConfigValue.ValueString()); err != nil {
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid value_json",
+			fmt.Sprintf("%s; value_json %s, such as jsonencode(42) or jsonencode([\"a\", \"b\"]).", err, v.Description(ctx)))
+	}
+}
+
+// decodeFilterValue decodes value_json, keeping numbers exactly as written.
+func decodeFilterValue(text string) (any, error) {
+	dec := json.NewDecoder(strings.NewReader(text))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, fmt.Errorf("not JSON: %v", err)
+	}
+	if dec.More() {
+		return nil, errors.New("more than one JSON value")
+	}
+	list, isList := v.([]any)
+	if !isList {
+		if !isScalarValue(v) {
+			return nil, fmt.Errorf("%s is not a string, number, boolean or list", jsonKind(v))
+		}
+		return v, nil
+	}
+	if len(list) == 0 {
+		return nil, errors.New("the list is empty")
+	}
+	for i, e := range list {
+		if !isScalarValue(e) {
+			return nil, fmt.Errorf("list element %d is %s, not a string, number or boolean", i, jsonKind(e))
+		}
+	}
+	return v, nil
+}
+
+func isScalarValue(v any) bool {
+	switch v.(type) {
+	case string, json.Number, bool:
+		return true
+	}
+	return false
+}
+
+func jsonKind(v any) string {
+	switch v.(type) {
+	case nil:
+		return "null"
+	case []any:
+		return "a list"
+	case map[string]any:
+		return "an object"
+	}
+	return "a value"
 }

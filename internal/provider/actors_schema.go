@@ -79,6 +79,13 @@ func actorsCommonAttributes(what string) map[string]schema.Attribute {
 			Optional:            true,
 			NestedObject:        propertyFilterObject(),
 		},
+		"filter_test_accounts": schema.BoolAttribute{
+			MarkdownDescription: "Whether to leave out test accounts, as the \"Filter out internal and test users\" toggle " +
+				"of PostHog's insights does: the project's test-account filters (its settings' `test_account_filters`) " +
+				"are added to `properties`. Defaults to `false`. Needs the Query API: with `api = \"legacy\"`, or a " +
+				"fallback to the legacy endpoint, the data source fails instead of listing persons unfiltered.",
+			Optional: true,
+		},
 		"persons": schema.ListNestedAttribute{
 			MarkdownDescription: "The persons found, at most `limit` of them, in PostHog's order. Persons deleted since " +
 				"they matched are left out, as in PostHog's own person lists: PostHog joins the matching actors to its " +

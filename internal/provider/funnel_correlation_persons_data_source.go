@@ -74,7 +74,7 @@ func (d *funnelCorrelationPersonsDataSource) Schema(ctx context.Context, _ datas
 }
 
 func (d *funnelCorrelationPersonsDataSource) ConfigValidators(context.Context) []datasource.ConfigValidator {
-	return []datasource.ConfigValidator{dateOrderValidator{}, correlationTargetValidator{}}
+	return []datasource.ConfigValidator{dateOrderValidator{}, correlationTargetValidator{}, exclusionRangeValidator{}}
 }
 
 func (d *funnelCorrelationPersonsDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {

@@ -58,7 +58,7 @@ func (d *funnelPersonsDataSource) Schema(ctx context.Context, _ datasource.Schem
 }
 
 func (d *funnelPersonsDataSource) ConfigValidators(context.Context) []datasource.ConfigValidator {
-	return []datasource.ConfigValidator{dateOrderValidator{}, stepRangeValidator{}}
+	return []datasource.ConfigValidator{dateOrderValidator{}, stepRangeValidator{}, exclusionRangeValidator{}}
 }
 
 func (d *funnelPersonsDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {

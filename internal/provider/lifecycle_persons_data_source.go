@@ -96,13 +96,14 @@ func (d *lifecyclePersonsDataSource) Read(ctx context.Context, req datasource.Re
 	}
 	from, to := model.dates()
 	request := posthog.LifecycleActorsRequest{
-		Events:     eventSteps(model.Events),
-		DateFrom:   from,
-		DateTo:     to,
-		Interval:   posthog.IntervalType(model.Interval.ValueString()),
-		Properties: propertyFilters(model.Properties),
-		Day:        model.Day.ValueString(),
-		Status:     posthog.LifecycleStatus(model.Status.ValueString()),
+		Events:             eventSteps(model.Events),
+		DateFrom:           from,
+		DateTo:             to,
+		Interval:           posthog.IntervalType(model.Interval.ValueString()),
+		Properties:         propertyFilters(model.Properties),
+		Day:                model.Day.ValueString(),
+		Status:             posthog.LifecycleStatus(model.Status.ValueString()),
+		FilterTestAccounts: model.FilterTestAccounts.ValueBool(),
 	}
 	if request.Interval == "" {
 		request.Interval = posthog.IntervalDay

@@ -4,6 +4,9 @@ data "posthog_funnel_correlation_persons" "video_not_converted" {
   date_from = "-30d"
   event     = { event = "watched onboarding video" }
   converted = "false"
+
+  # Leave out the project's test accounts.
+  filter_test_accounts = true
 }
 
 # Converted persons on the Chrome browser (a property correlation).

@@ -6,11 +6,20 @@ data "posthog_funnel_persons" "abandoned_checkout" {
     { event = "started checkout" },
     {
       event = "paid"
-      properties = [{
-        key      = "amount"
-        operator = "gt"
-        value    = "0"
-      }]
+      properties = [
+        {
+          key      = "amount"
+          operator = "gt"
+          value    = "0"
+        },
+        # value_json sends typed values: numbers, booleans, or a list
+        # (any of them matches).
+        {
+          key        = "plan"
+          operator   = "exact"
+          value_json = jsonencode(["pro", "enterprise"])
+        },
+      ]
     },
   ]
   date_from       = "2024-06-01"
@@ -20,6 +29,18 @@ data "posthog_funnel_persons" "abandoned_checkout" {
   order_type      = "ordered"
   step            = -3
   limit           = 500
+
+  # Leave out persons who emptied their cart between starting the checkout
+  # (step 1, numbered from 0) and paying (step 2).
+  exclusions = [{
+    event            = "emptied cart"
+    funnel_from_step = 1
+    funnel_to_step   = 2
+  }]
+
+  # Leave out the project's test accounts (its "Filter out internal and test
+  # users" settings), as PostHog's funnel insight does with that toggle on.
+  filter_test_accounts = true
 
   # On an older self-hosted PostHog without the Query API, "auto" falls back
   # to the legacy persons/funnel/ endpoint; "query" or "legacy" force one.

@@ -25,6 +25,9 @@ data "posthog_lifecycle_persons" "resurrected" {
   day       = local.yesterday
   status    = "resurrecting"
   limit     = 200
+
+  # Leave out the project's test accounts.
+  filter_test_accounts = true
 }
 
 output "resurrected_emails" {
