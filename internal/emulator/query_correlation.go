@@ -67,7 +67,7 @@ func (c teamClock) parseCorrelationActors(loc string, m jobj) (*correlationReque
 		if kind, _ := em["kind"].(string); kind == "ActionsNode" || kind == "DataWarehouseNode" {
 			req.entityNotEv = true
 		} else {
-			e, err := parseEntity(model, loc+".funnelCorrelationPersonEntity", em)
+			e, err := parseEntity(loc+".funnelCorrelationPersonEntity", em)
 			if err != nil {
 				return nil, err
 			}

@@ -172,7 +172,8 @@ var entityKeys = []string{"name", "custom_name", "math", "math_multiplier", "mat
 
 // parseEntity parses an EventsNode. ActionsNode and data-warehouse nodes are
 // valid PostHog input but the emulator has no actions.
-func parseEntity(model, loc string, raw any) (entity, *queryError) {
+func parseEntity(loc string, raw any) (entity, *queryError) {
+	const model = "QueryRequest" // every series is validated as part of the request
 	m, ok := asObj(raw)
 	if !ok {
 		return entity{}, qParse(model, loc, "Input should be a valid dictionary or object [type=model_type]")

@@ -67,7 +67,7 @@ func (c teamClock) parseFunnelsQuery(loc string, m jobj) (*funnelSpec, *queryErr
 		return nil, qParse(model, loc+".series", "Input should be a valid list [type=list_type]")
 	}
 	for i, r := range raw {
-		e, err := parseEntity(model, loc+".series."+itoa(i), r)
+		e, err := parseEntity(loc+".series."+itoa(i), r)
 		if err != nil {
 			return nil, err
 		}

@@ -44,7 +44,7 @@ func parseExclusions(loc string, raw any, spec *funnelSpec) ([]funnelExclusion, 
 				node[k] = v
 			}
 		}
-		e, err := parseEntity(model, eloc, node)
+		e, err := parseEntity(eloc, node)
 		if err != nil {
 			return nil, err
 		}

@@ -51,7 +51,7 @@ func (c teamClock) parseLifecycleQuery(loc string, m jobj) (*lifecycleSpec, *que
 		return nil, qParse(model, loc+".series", "Input should be a valid list [type=list_type]")
 	}
 	for i, raw := range rawSeries {
-		e, err := parseEntity(model, loc+".series."+itoa(i), raw)
+		e, err := parseEntity(loc+".series."+itoa(i), raw)
 		if err != nil {
 			return nil, err
 		}

@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
@@ -49,6 +50,11 @@ func (v lifecycleDayValidator) ValidateDataSource(ctx context.Context, req datas
 		resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root(name), target)...)
 	}
 	if resp.Diagnostics.HasError() || day.IsNull() || day.IsUnknown() || from.IsUnknown() || to.IsUnknown() || interval.IsUnknown() {
+		return
+	}
+	if strings.HasPrefix(day.ValueString(), "0000-") || strings.HasPrefix(day.ValueString(), "0001-") {
+		// Terraform before 1.9 evaluates plantimestamp() as the zero time
+		// while validating; the plan validates the real day again.
 		return
 	}
 	fromText := from.ValueString()
