@@ -163,10 +163,11 @@ func (r *personDeletionResource) ModifyPlan(ctx context.Context, req resource.Mo
 		warnAboutReplacement(plan, state, &resp.Diagnostics)
 	}
 	wanted := desired(plan, request)
+	var resolved *deletion.Lookup
 	if !creating && request.WriteOnly {
 		// No refresh can see write-only ids: whether deleted users came
 		// back is checked now, from the configuration.
-		wanted.ResolvedNow = r.resolvedNow(ctx, request, &resp.Diagnostics)
+		resolved, wanted.ResolvedNow = r.resolveNow(ctx, request, &resp.Diagnostics)
 		if resp.Diagnostics.HasError() {
 			return
 		}
@@ -181,7 +182,7 @@ func (r *personDeletionResource) ModifyPlan(ctx context.Context, req resource.Mo
 	case deletion.Delete:
 		markApplyResultsUnknown(&plan)
 		history, _ := priorHistories(ctx, req.Private, state, creating, &resp.Diagnostics)
-		found, ok := r.planPreview(ctx, &plan, state, request, history, creating, &resp.Diagnostics)
+		found, ok := r.planPreview(ctx, &plan, state, request, history, resolved, creating, &resp.Diagnostics)
 		if !ok {
 			return
 		}
@@ -203,7 +204,7 @@ func (r *personDeletionResource) ModifyPlan(ctx context.Context, req resource.Mo
 // deletes nothing. It returns what the ids resolve to (nil while they are
 // not known), and false when the plan cannot be made.
 func (r *personDeletionResource) planPreview(ctx context.Context, plan *personDeletionModel, state personDeletionModel,
-	request decodedRequest, history deletion.IDHistory, creating bool, diags *diag.Diagnostics) (*deletion.Lookup, bool) {
+	request decodedRequest, history deletion.IDHistory, resolved *deletion.Lookup, creating bool, diags *diag.Diagnostics) (*deletion.Lookup, bool) {
 	if !request.ready || r.data == nil {
 		// Ids or provider settings come from other resources.
 		markPreviewUnknown(plan)
@@ -213,11 +214,15 @@ func (r *personDeletionResource) planPreview(ctx context.Context, plan *personDe
 	if creating {
 		plan.ID = types.StringValue(request.ResourceID())
 	}
-	found, err := r.runner().Resolve(ctx, request.Request)
-	if err != nil {
-		diags.AddError("Unable to preview the person deletion", err.Error())
-		return nil, false
+	if resolved == nil {
+		found, err := r.runner().Resolve(ctx, request.Request)
+		if err != nil {
+			diags.AddError("Unable to preview the person deletion", err.Error())
+			return nil, false
+		}
+		resolved = &found
 	}
+	found := *resolved
 	plan.PreviewPersonCount = types.Int64Value(int64(len(found.PersonUUIDs)))
 	if request.Compact() {
 		plan.PreviewUnmatchedIDCount = types.Int64Value(int64(history.NeverMatched(request.Request, found)))
@@ -343,7 +348,7 @@ func (r *personDeletionResource) Update(ctx context.Context, req resource.Update
 	}
 	wanted := desired(plan, decoded)
 	if request.WriteOnly {
-		wanted.ResolvedNow = r.resolvedNow(ctx, decoded, &resp.Diagnostics)
+		_, wanted.ResolvedNow = r.resolveNow(ctx, decoded, &resp.Diagnostics)
 		if resp.Diagnostics.HasError() {
 			return
 		}
@@ -454,20 +459,20 @@ func (r *personDeletionResource) providerProject() types.String {
 	return types.StringNull()
 }
 
-// resolvedNow is how many persons the request's ids resolve to now, for
-// deletion.Decide when no refresh could tell (write-only ids); nil while
-// the request cannot be resolved yet.
-func (r *personDeletionResource) resolvedNow(ctx context.Context, request decodedRequest, diags *diag.Diagnostics) *int64 {
+// resolveNow looks the request's ids up now, for deletion.Decide when no
+// refresh could (write-only ids): what they resolve to, for the preview, and
+// how many persons; nil while the request cannot be resolved yet.
+func (r *personDeletionResource) resolveNow(ctx context.Context, request decodedRequest, diags *diag.Diagnostics) (*deletion.Lookup, *int64) {
 	if !request.ready || r.data == nil {
-		return nil
+		return nil, nil
 	}
 	found, err := r.runner().Resolve(ctx, request.Request)
 	if err != nil {
 		diags.AddError("Unable to check whether deleted persons came back", err.Error())
-		return nil
+		return nil, nil
 	}
 	n := int64(len(found.PersonUUIDs))
-	return &n
+	return &found, &n
 }
 
 func (r *personDeletionResource) runner() deletion.Runner {
