@@ -44,6 +44,9 @@ func main() {
 		Address: registryAddress,
 		Debug:   debugMode,
 	})
+	// Terraform stops the plugin server when it is done with the provider;
+	// what the lookups learnt for the next command is saved then.
+	provider.Flush()
 	if err != nil {
 		log.Fatal(err.Error())
 	}

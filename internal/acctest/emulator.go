@@ -23,6 +23,11 @@ const APIKey = "phx_emulator"
 type Env struct {
 	Emulator *emulator.Server
 	URL      string
+	// JournalDir, when set, is the provider's rate_limit_journal_dir: each
+	// test keeps its pacing journal and lookup roster to itself, since the
+	// provider served in-process runs in the package directory for every
+	// test, and a later test may get an earlier one's port.
+	JournalDir string
 }
 
 // NewEnv starts an emulator with cfg on a loopback port and stops it when the
@@ -37,7 +42,7 @@ func NewEnv(t testing.TB, cfg emulator.Config) *Env {
 		httpServer.Close()
 		server.Close()
 	})
-	return &Env{Emulator: server, URL: httpServer.URL}
+	return &Env{Emulator: server, URL: httpServer.URL, JournalDir: t.TempDir()}
 }
 
 // ProviderConfig returns a provider block for the emulator's default project
@@ -48,14 +53,18 @@ func (e *Env) ProviderConfig() string {
 
 // ProviderConfigWithKey is ProviderConfig with another API key.
 func (e *Env) ProviderConfigWithKey(key string) string {
+	journal := ""
+	if e.JournalDir != "" {
+		journal = fmt.Sprintf("\n  rate_limit_journal_dir = %q", e.JournalDir)
+	}
 	return fmt.Sprintf(`
 provider "posthog" {
   host        = %q
   api_key     = %q
   project_id  = "1"
-  max_retries = 2
+  max_retries = 2%s
 }
-`, e.URL, key)
+`, e.URL, key, journal)
 }
 
 // Person ingests one event per distinct id, so that the ids exist as persons;

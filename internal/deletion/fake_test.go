@@ -49,6 +49,11 @@ func newFakeAPI(persons map[string][]string) *fakeAPI {
 		failAlways: map[string]bool{}, reappear: map[string]string{}, created: map[string]string{}}
 }
 
+// ResolveRecent answers as Resolve: the fake takes no snapshot.
+func (f *fakeAPI) ResolveRecent(ctx context.Context, projectID int64, byUUID bool, ids []string) (map[string]posthog.Person, error) {
+	return f.Resolve(ctx, projectID, byUUID, ids)
+}
+
 func (f *fakeAPI) Resolve(ctx context.Context, _ int64, byUUID bool, ids []string) (map[string]posthog.Person, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err

@@ -33,6 +33,10 @@ type API interface {
 	// Resolve returns the persons of the ids (distinct ids, or UUIDs in any
 	// letter case), keyed by the id as given; unknown ids are absent.
 	Resolve(ctx context.Context, projectID int64, byUUID bool, ids []string) (map[string]posthog.Person, error)
+	// ResolveRecent is Resolve for lookups that describe rather than act
+	// (refresh, plan preview): the answer may come from a snapshot the
+	// process took earlier in the same command.
+	ResolveRecent(ctx context.Context, projectID int64, byUUID bool, ids []string) (map[string]posthog.Person, error)
 	// ResolveProperty returns the persons whose person property key equals
 	// one of values, grouped by value.
 	ResolveProperty(ctx context.Context, projectID int64, key string, values []string) (map[string][]posthog.Person, error)
@@ -78,12 +82,29 @@ func (l Lookup) UnmatchedIDs(ids []string) []string {
 	return out
 }
 
-// Resolve looks the requested ids up.
+// Resolve looks the requested ids up, as an apply must before acting.
 func (r Runner) Resolve(ctx context.Context, req Request) (Lookup, error) {
+	return r.resolve(ctx, req, r.API.Resolve)
+}
+
+// Look is Resolve for a refresh or a plan's preview. Those of the list form
+// may be answered from the snapshot the process took of every id earlier
+// commands asked about (one resource per ticket, thousands of them); the
+// compact forms, one resource of many ids, already look up in full batches
+// and keep their ids out of the roster.
+func (r Runner) Look(ctx context.Context, req Request) (Lookup, error) {
+	if req.Compact() {
+		return r.Resolve(ctx, req)
+	}
+	return r.resolve(ctx, req, r.API.ResolveRecent)
+}
+
+func (r Runner) resolve(ctx context.Context, req Request,
+	lookup func(ctx context.Context, projectID int64, byUUID bool, ids []string) (map[string]posthog.Person, error)) (Lookup, error) {
 	if req.Property != "" {
 		return r.resolveProperty(ctx, req)
 	}
-	persons, err := r.API.Resolve(ctx, req.ProjectID, req.ByUUID, req.IDs)
+	persons, err := lookup(ctx, req.ProjectID, req.ByUUID, req.IDs)
 	if err != nil {
 		return Lookup{}, err
 	}

@@ -7,13 +7,17 @@
 //
 //   - person lookups of callers that wait at the same time are merged into
 //     full batch_by_* calls (coalescer);
+//   - plan-time lookups of the list form are answered from one snapshot of
+//     every id earlier commands of the same working directory asked about,
+//     taken in full batches when the process first needs it (roster,
+//     snapshot);
 //   - the deletion_status listing is read once per walk and serves the
 //     status of every instance (statusCache).
 //
 // Terraform starts a new provider process for every walk (plan, apply), and
-// the provider's Configure builds a new Service, so nothing here outlives
-// one walk. Person lookups are never cached, only merged: a user who comes
-// back is seen by the next plan.
+// the provider's Configure builds a new Service, so no answer outlives one
+// walk; only the roster's ids do. Person lookups are never cached across
+// commands: a user who comes back is seen by the next plan.
 package lookups
 
 import (
@@ -71,16 +75,58 @@ type Service struct {
 	byDistinctID *coalescer
 	byUUID       *coalescer
 	status       *statusCache
+	roster       *roster
+	snapshots    *snapshots
 }
 
-// New returns a Service over client for one provider process.
-func New(client *posthog.Client) *Service {
+// New returns a Service over client for one provider process; roster says
+// where the ids of earlier commands are remembered (an empty Dir: nowhere).
+func New(client *posthog.Client, roster RosterConfig) *Service {
 	return &Service{
 		client:       client,
 		byDistinctID: newCoalescer(lookupWindow, lookupMaxWait, posthog.MaxBatchLookup),
 		byUUID:       newCoalescer(lookupWindow, lookupMaxWait, posthog.MaxBatchLookup),
 		status:       newStatusCache(statusTTL, statusPerPersonBudget, time.Now),
+		roster:       openRoster(roster, time.Now),
+		snapshots:    &snapshots{taken: map[rosterKey]*snapshot{}},
 	}
+}
+
+// Flush saves what the roster learnt and has not saved yet; the provider
+// calls it when Terraform ends the process.
+func (s *Service) Flush() {
+	s.roster.flush()
+}
+
+// ResolveRecent is Resolve for lookups that describe rather than act (a
+// refresh, a plan's preview): the answer may come from the snapshot this
+// process took, at its first such lookup, of every id earlier commands of
+// the working directory asked about. Ids the snapshot does not cover are
+// looked up as Resolve does. The ids are remembered for the next command.
+func (s *Service) ResolveRecent(ctx context.Context, projectID int64, byUUID bool, ids []string) (map[string]posthog.Person, error) {
+	keys := keysOf(byUUID, ids)
+	if byUUID && slices.ContainsFunc(keys, notCanonicalUUID) {
+		// A malformed UUID would fail the whole snapshot; the client refuses
+		// it for this caller alone.
+		return s.Resolve(ctx, projectID, byUUID, ids)
+	}
+	k := rosterKey{projectID, byUUID}
+	s.roster.remember(k, keys)
+	fetch := s.client.BatchByDistinctIDs
+	if byUUID {
+		fetch = s.client.BatchByUUIDs
+	}
+	if snap := s.snapshots.get(ctx, k, s.roster.ids(k), fetch); snap != nil {
+		select {
+		case <-snap.done:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+		if persons, ok := snap.answer(keys, time.Now()); ok {
+			return s.checked(projectID, byUUID, ids, persons, nil)
+		}
+	}
+	return s.Resolve(ctx, projectID, byUUID, ids)
 }
 
 // Resolve looks the requested ids up (distinct ids, or person UUIDs in any
@@ -88,11 +134,14 @@ func New(client *posthog.Client) *Service {
 // resolve to no person are absent. Any number of ids: the batch endpoints
 // take 200 at a time, and concurrent callers share those calls.
 func (s *Service) Resolve(ctx context.Context, projectID int64, byUUID bool, ids []string) (map[string]posthog.Person, error) {
-	keys := make([]string, len(ids))
-	for i, id := range ids {
-		keys[i] = keyOf(byUUID, id)
-	}
-	persons, err := s.lookup(ctx, projectID, byUUID, keys)
+	persons, err := s.lookup(ctx, projectID, byUUID, keysOf(byUUID, ids))
+	return s.checked(projectID, byUUID, ids, persons, err)
+}
+
+// checked turns the answer to a lookup of ids into Resolve's result: the
+// persons that fit the question, keyed by the id as requested, or an error
+// when any does not.
+func (s *Service) checked(projectID int64, byUUID bool, ids []string, persons map[string]posthog.Person, err error) (map[string]posthog.Person, error) {
 	if posthog.IsNotFound(err) {
 		// The batch endpoints never answer 404 for unknown ids: the project is unknown.
 		return nil, fmt.Errorf("PostHog has no project %d (or this API key cannot see it); check project_id: %w", projectID, err)
@@ -249,6 +298,16 @@ func (s *Service) FreshDeletionRows(ctx context.Context, projectID int64, person
 		rows = append(rows, personRows...)
 	}
 	return rows, nil
+}
+
+func notCanonicalUUID(key string) bool { return !canonicalUUID.MatchString(key) }
+
+func keysOf(byUUID bool, ids []string) []string {
+	keys := make([]string, len(ids))
+	for i, id := range ids {
+		keys[i] = keyOf(byUUID, id)
+	}
+	return keys
 }
 
 // keyOf is how the batch endpoints key a requested id: PostHog normalises

@@ -27,7 +27,7 @@ func serviceAnswering(t *testing.T, results map[string]any) *Service {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return New(client)
+	return New(client, RosterConfig{})
 }
 
 const (

@@ -215,7 +215,7 @@ func (r *personDeletionResource) planPreview(ctx context.Context, plan *personDe
 		plan.ID = types.StringValue(request.ResourceID())
 	}
 	if resolved == nil {
-		found, err := r.runner().Resolve(ctx, request.Request)
+		found, err := r.runner().Look(ctx, request.Request)
 		if err != nil {
 			diags.AddError("Unable to preview the person deletion", err.Error())
 			return nil, false
@@ -466,7 +466,7 @@ func (r *personDeletionResource) resolveNow(ctx context.Context, request decoded
 	if !request.ready || r.data == nil {
 		return nil, nil
 	}
-	found, err := r.runner().Resolve(ctx, request.Request)
+	found, err := r.runner().Look(ctx, request.Request)
 	if err != nil {
 		diags.AddError("Unable to check whether deleted persons came back", err.Error())
 		return nil, nil

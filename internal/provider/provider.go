@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
@@ -191,7 +192,7 @@ func (p *PosthogProvider) Configure(ctx context.Context, req provider.ConfigureR
 		resp.Diagnostics.AddError("Invalid PostHog client configuration", err.Error())
 		return
 	}
-	data := &providerData{client: client, projectID: settings.projectID, lookups: lookups.New(client)}
+	data := &providerData{client: client, projectID: settings.projectID, lookups: newLookups(client, settings)}
 	resp.ResourceData = data
 	resp.DataSourceData = data
 }
@@ -373,6 +374,47 @@ func isLoopback(hostname string) bool {
 // (environment) id.
 func parseProjectID(raw string) (int64, error) {
 	return deletion.ParseProjectID(raw)
+}
+
+// newLookups returns the read path of this process. Its roster of the ids
+// looked up lives beside the pacing journal, one per working directory
+// (Terraform runs the provider in the directory it runs in) and workspace.
+func newLookups(client *posthog.Client, settings providerSettings) *lookups.Service {
+	workDir, err := os.Getwd()
+	if err != nil {
+		workDir = ""
+	}
+	service := lookups.New(client, lookups.RosterConfig{
+		Dir: settings.journalDir, Host: settings.host, APIKey: settings.apiKey,
+		WorkDir: workDir, Workspace: os.Getenv("TF_WORKSPACE"),
+	})
+	processServices.add(service)
+	return service
+}
+
+// processServices are the read paths this process built, so that Flush
+// can save what they learnt when Terraform ends the process.
+var processServices serviceList
+
+type serviceList struct {
+	mu       sync.Mutex
+	services []*lookups.Service
+}
+
+func (l *serviceList) add(s *lookups.Service) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.services = append(l.services, s)
+}
+
+// Flush saves what this process's lookups remember for the next command.
+// main calls it once the plugin server has stopped.
+func Flush() {
+	processServices.mu.Lock()
+	defer processServices.mu.Unlock()
+	for _, s := range processServices.services {
+		s.Flush()
+	}
 }
 
 // pacingJournalDir is where the client shares its pacing history with the
