@@ -50,7 +50,7 @@ func newFakeAPI(persons map[string][]string) *fakeAPI {
 }
 
 // ResolveRecent answers as Resolve: the fake takes no snapshot.
-func (f *fakeAPI) ResolveRecent(ctx context.Context, projectID int64, byUUID bool, ids []string) (map[string]posthog.Person, error) {
+func (f *fakeAPI) ResolveRecent(ctx context.Context, projectID int64, byUUID bool, ids []string, _ bool) (map[string]posthog.Person, error) {
 	return f.Resolve(ctx, projectID, byUUID, ids)
 }
 

@@ -234,7 +234,7 @@ func unmatchedWarning(req Request, unmatched int64) *Message {
 // the event-deletion status of the deleted persons (list form only: the
 // file form keeps no list of them to ask about).
 func (r Runner) Refresh(ctx context.Context, req Request, rec Record, kept KeptRequests) (Record, error) {
-	found, err := r.Look(ctx, req)
+	found, err := r.look(ctx, req, true)
 	if err != nil {
 		return rec, err
 	}

@@ -34,9 +34,9 @@ type API interface {
 	// letter case), keyed by the id as given; unknown ids are absent.
 	Resolve(ctx context.Context, projectID int64, byUUID bool, ids []string) (map[string]posthog.Person, error)
 	// ResolveRecent is Resolve for lookups that describe rather than act
-	// (refresh, plan preview): the answer may come from a snapshot the
-	// process took earlier in the same command.
-	ResolveRecent(ctx context.Context, projectID int64, byUUID bool, ids []string) (map[string]posthog.Person, error)
+	// (refreshing: a refresh; otherwise a plan's preview): the answer may
+	// come from a snapshot the process took earlier in the same command.
+	ResolveRecent(ctx context.Context, projectID int64, byUUID bool, ids []string, refreshing bool) (map[string]posthog.Person, error)
 	// ResolveProperty returns the persons whose person property key equals
 	// one of values, grouped by value.
 	ResolveProperty(ctx context.Context, projectID int64, key string, values []string) (map[string][]posthog.Person, error)
@@ -87,16 +87,22 @@ func (r Runner) Resolve(ctx context.Context, req Request) (Lookup, error) {
 	return r.resolve(ctx, req, r.API.Resolve)
 }
 
-// Look is Resolve for a refresh or a plan's preview. Those of the list form
-// may be answered from the snapshot the process took of every id earlier
-// commands asked about (one resource per ticket, thousands of them); the
-// compact forms, one resource of many ids, already look up in full batches
-// and keep their ids out of the roster.
+// Look is Resolve for a plan's preview, and look for a refresh. Those of
+// the list form may be answered from the snapshot the process took of every
+// id earlier commands asked about (one resource per ticket, thousands of
+// them); the compact forms, one resource of many ids, already look up in
+// full batches and keep their ids out of the roster.
 func (r Runner) Look(ctx context.Context, req Request) (Lookup, error) {
+	return r.look(ctx, req, false)
+}
+
+func (r Runner) look(ctx context.Context, req Request, refreshing bool) (Lookup, error) {
 	if req.Compact() {
 		return r.Resolve(ctx, req)
 	}
-	return r.resolve(ctx, req, r.API.ResolveRecent)
+	return r.resolve(ctx, req, func(ctx context.Context, projectID int64, byUUID bool, ids []string) (map[string]posthog.Person, error) {
+		return r.API.ResolveRecent(ctx, projectID, byUUID, ids, refreshing)
+	})
 }
 
 func (r Runner) resolve(ctx context.Context, req Request,

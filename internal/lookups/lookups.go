@@ -88,7 +88,7 @@ func New(client *posthog.Client, roster RosterConfig) *Service {
 		byUUID:       newCoalescer(lookupWindow, lookupMaxWait, posthog.MaxBatchLookup),
 		status:       newStatusCache(statusTTL, statusPerPersonBudget, time.Now),
 		roster:       openRoster(roster, time.Now),
-		snapshots:    &snapshots{taken: map[rosterKey]*snapshot{}},
+		snapshots:    &snapshots{taken: map[rosterKey]*snapshot{}, previews: map[rosterKey]int{}},
 	}
 }
 
@@ -100,10 +100,15 @@ func (s *Service) Flush() {
 
 // ResolveRecent is Resolve for lookups that describe rather than act (a
 // refresh, a plan's preview): the answer may come from the snapshot this
-// process took, at its first such lookup, of every id earlier commands of
-// the working directory asked about. Ids the snapshot does not cover are
-// looked up as Resolve does. The ids are remembered for the next command.
-func (s *Service) ResolveRecent(ctx context.Context, projectID int64, byUUID bool, ids []string) (map[string]posthog.Person, error) {
+// process took of every id earlier commands of the working directory asked
+// about. A refresh takes the snapshot if there is none yet: Terraform
+// refreshes every instance in state, so the snapshot pays for itself. A
+// preview waits for one already taken, and takes it only once
+// snapshotAfterPreviews previews have come: applying one new ticket must
+// not cost a pass over 10,000 earlier ones. Ids the snapshot does not
+// cover are looked up as Resolve does. The ids are remembered for the
+// next command.
+func (s *Service) ResolveRecent(ctx context.Context, projectID int64, byUUID bool, ids []string, refreshing bool) (map[string]posthog.Person, error) {
 	keys := keysOf(byUUID, ids)
 	if byUUID && slices.ContainsFunc(keys, notCanonicalUUID) {
 		// A malformed UUID would fail the whole snapshot; the client refuses
@@ -116,7 +121,8 @@ func (s *Service) ResolveRecent(ctx context.Context, projectID int64, byUUID boo
 	if byUUID {
 		fetch = s.client.BatchByUUIDs
 	}
-	if snap := s.snapshots.get(ctx, k, s.roster.ids(k), fetch); snap != nil {
+	take := refreshing || s.snapshots.countPreview(k) >= snapshotAfterPreviews
+	if snap := s.snapshots.get(ctx, k, s.roster.ids(k), fetch, take); snap != nil {
 		select {
 		case <-snap.done:
 		case <-ctx.Done():

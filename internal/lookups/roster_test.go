@@ -68,7 +68,7 @@ func refreshAll(t *testing.T, s *Service, requests [][]string) map[string]bool {
 	t.Helper()
 	found := map[string]bool{}
 	for _, ids := range requests {
-		persons, err := s.ResolveRecent(context.Background(), 1, false, ids)
+		persons, err := s.ResolveRecent(context.Background(), 1, false, ids, true)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -215,7 +215,7 @@ func TestRosterSnapshotFailureFallsBack(t *testing.T) {
 	snap := second.snapshots.get(context.Background(), rosterKey{1, false}, []string{"t0-a"},
 		func(context.Context, int64, []string) (map[string]posthog.Person, error) {
 			return nil, fmt.Errorf("boom")
-		})
+		}, true)
 	<-snap.done
 	got := refreshAll(t, second, tickets(5))
 	if !got["t3-a"] || len(got) != 1 {
@@ -223,5 +223,35 @@ func TestRosterSnapshotFailureFallsBack(t *testing.T) {
 	}
 	if calls := env.lookups(); calls != 5 {
 		t.Fatalf("%d lookups, want 5 (one per instance)", calls)
+	}
+}
+
+// Plan previews take the snapshot only once enough of them have come: the
+// apply of one new ticket in a directory of 300 must not pay for a pass
+// over all of them, while the apply of many new tickets still gets it.
+func TestRosterPreviewsTakeTheSnapshotLate(t *testing.T) {
+	env := newCommandEnv(t)
+	requests := tickets(300)
+	env.remember(t, requests)
+
+	one := env.newService(t, env.roster)
+	if _, err := one.ResolveRecent(context.Background(), 1, false, requests[42], false); err != nil {
+		t.Fatal(err)
+	}
+	if calls := env.lookups(); calls != 1 {
+		t.Fatalf("one preview made %d lookups, want 1 (no snapshot of 600 ids)", calls)
+	}
+
+	env.emulator.ResetStats()
+	many := env.newService(t, env.roster)
+	for _, ids := range requests {
+		if _, err := many.ResolveRecent(context.Background(), 1, false, ids, false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// 20 previews on their own, then the snapshot: ceil(600/200) = 3 calls
+	// that answer the 280 others.
+	if calls := env.lookups(); calls != snapshotAfterPreviews+3 {
+		t.Fatalf("300 previews made %d lookups, want %d", calls, snapshotAfterPreviews+3)
 	}
 }

@@ -25,6 +25,10 @@ const (
 	// snapshotTimeout bounds a snapshot; the instances waiting for it then
 	// look their ids up themselves.
 	snapshotTimeout = 5 * time.Minute
+	// snapshotAfterPreviews is how many plan previews a process makes
+	// before it takes a snapshot without a refresh (a saved plan's apply,
+	// or a plan of new instances only).
+	snapshotAfterPreviews = 20
 )
 
 // snapshot is one pass over a roster's ids, taken once per process, project
@@ -57,16 +61,26 @@ func (s *snapshot) answer(keys []string, now time.Time) (map[string]posthog.Pers
 
 // snapshots holds the snapshots of one process.
 type snapshots struct {
-	mu    sync.Mutex
-	taken map[rosterKey]*snapshot
+	mu       sync.Mutex
+	taken    map[rosterKey]*snapshot
+	previews map[rosterKey]int
 }
 
-// get returns the snapshot of k, taking it on first use (the caller then
-// waits for it); nil when the roster has no ids for k.
-func (ss *snapshots) get(ctx context.Context, k rosterKey, ids []string, fetch lookupFunc) *snapshot {
+// countPreview counts one more preview of k and returns how many came
+// before it.
+func (ss *snapshots) countPreview(k rosterKey) int {
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	ss.previews[k]++
+	return ss.previews[k] - 1
+}
+
+// get returns the snapshot of k, taking it when there is none and take is
+// set; nil when there is none (or the roster has no ids for k).
+func (ss *snapshots) get(ctx context.Context, k rosterKey, ids []string, fetch lookupFunc, take bool) *snapshot {
 	ss.mu.Lock()
 	snap, ok := ss.taken[k]
-	if !ok && len(ids) > 0 {
+	if !ok && take && len(ids) > 0 {
 		snap = &snapshot{done: make(chan struct{}), takenAt: time.Now()}
 		ss.taken[k] = snap
 		// No single caller can cancel the pass: it serves them all.
