@@ -3,43 +3,81 @@ package lookups
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/json"
 	"fmt"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
-	"github.com/posthog-persons/terraform-provider-posthog/internal/emulator"
+	"github.com/google/uuid"
+
 	"github.com/posthog-persons/terraform-provider-posthog/internal/posthog"
 )
 
-const (
-	emulatorKey        = "phx_emulator"
-	batchDistinctRoute = "/api/projects/{project_id}/persons/batch_by_distinct_ids/"
-)
+// fakePersons answers PostHog's batch_by_distinct_ids over real HTTP from
+// a set of existing distinct ids (one person each), and counts its calls.
+// The package's tests keep to fakes of their own (see DESIGN.md, import
+// rules).
+type fakePersons struct {
+	mu       sync.Mutex
+	existing map[string]bool
+	calls    int
+}
 
-// commandEnv is an emulator over real HTTP and the roster settings of one
-// working directory; every newService stands for the provider process of
-// one Terraform command there.
+func (f *fakePersons) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if !strings.HasSuffix(r.URL.Path, "/persons/batch_by_distinct_ids/") {
+		http.NotFound(w, r)
+		return
+	}
+	var body struct {
+		DistinctIDs []string `json:"distinct_ids"`
+	}
+	if err := json.NewDecoder(r.Body).Decode(&body); err != nil || len(body.DistinctIDs) > 200 {
+		http.Error(w, "bad request", http.StatusBadRequest)
+		return
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls++
+	results := map[string]any{}
+	for _, id := range body.DistinctIDs {
+		if f.existing[id] {
+			sum := sha256.Sum256([]byte(id))
+			u, _ := uuid.FromBytes(sum[:16])
+			results[id] = person(u.String(), id)
+		}
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(map[string]any{"results": results})
+}
+
+// commandEnv is a fake PostHog and the roster settings of one working
+// directory; every newService stands for the provider process of one
+// Terraform command there.
 type commandEnv struct {
-	emulator *emulator.Server
-	url      string
-	roster   RosterConfig
+	posthog *fakePersons
+	url     string
+	roster  RosterConfig
 }
 
 func newCommandEnv(t *testing.T) *commandEnv {
 	t.Helper()
-	server := emulator.New(emulator.Config{})
-	httpServer := httptest.NewServer(server)
-	t.Cleanup(func() { httpServer.Close(); server.Close() })
-	return &commandEnv{emulator: server, url: httpServer.URL,
-		roster: RosterConfig{Dir: t.TempDir(), Host: httpServer.URL, APIKey: emulatorKey, WorkDir: "/work/infra"}}
+	fake := &fakePersons{existing: map[string]bool{}}
+	srv := httptest.NewServer(fake)
+	t.Cleanup(srv.Close)
+	return &commandEnv{posthog: fake, url: srv.URL,
+		roster: RosterConfig{Dir: t.TempDir(), Host: srv.URL, APIKey: "phx_test", WorkDir: "/work/infra"}}
 }
 
 func (e *commandEnv) newService(t *testing.T, roster RosterConfig) *Service {
 	t.Helper()
-	client, err := posthog.NewClient(posthog.Config{Host: e.url, APIKey: emulatorKey, RateLimits: posthog.RateLimits{Disabled: true}})
+	client, err := posthog.NewClient(posthog.Config{Host: e.url, APIKey: "phx_test", RateLimits: posthog.RateLimits{Disabled: true}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,8 +95,10 @@ func tickets(n int) [][]string {
 }
 
 func (e *commandEnv) ingest(ids ...string) {
+	e.posthog.mu.Lock()
+	defer e.posthog.mu.Unlock()
 	for _, id := range ids {
-		e.emulator.Ingest(emulator.Event{Event: "$pageview", DistinctID: id})
+		e.posthog.existing[id] = true
 	}
 }
 
@@ -80,7 +120,15 @@ func refreshAll(t *testing.T, s *Service, requests [][]string) map[string]bool {
 }
 
 func (e *commandEnv) lookups() int {
-	return e.emulator.Stats().Count("POST", batchDistinctRoute)
+	e.posthog.mu.Lock()
+	defer e.posthog.mu.Unlock()
+	return e.posthog.calls
+}
+
+func (e *commandEnv) resetCalls() {
+	e.posthog.mu.Lock()
+	defer e.posthog.mu.Unlock()
+	e.posthog.calls = 0
 }
 
 // remember stands for an earlier command of the working directory that
@@ -135,7 +183,7 @@ func TestRosterLooksUpNewIdsAndRemembersThem(t *testing.T) {
 	}
 	second.Flush()
 
-	env.emulator.ResetStats()
+	env.resetCalls()
 	third := env.newService(t, env.roster)
 	refreshAll(t, third, withNew)
 	if calls := env.lookups(); calls != 1 {
@@ -242,7 +290,7 @@ func TestRosterPreviewsTakeTheSnapshotLate(t *testing.T) {
 		t.Fatalf("one preview made %d lookups, want 1 (no snapshot of 600 ids)", calls)
 	}
 
-	env.emulator.ResetStats()
+	env.resetCalls()
 	many := env.newService(t, env.roster)
 	for _, ids := range requests {
 		if _, err := many.ResolveRecent(context.Background(), 1, false, ids, false); err != nil {
