@@ -44,6 +44,9 @@ type evidenceRecord struct {
 	UnmatchedIDCount int64          `json:"unmatched_id_count"`
 	EventsDeletion   evidenceEvents `json:"events_deletion"`
 	Applies          []ApplyEntry   `json:"applies"`
+	// Tickets, in the tickets form, is the record of every ticket an apply
+	// looked up, by ticket; absent in the other forms.
+	Tickets map[string]TicketEvidence `json:"tickets,omitempty"`
 }
 
 // evidenceRequest is what the configuration asks for now.
@@ -83,6 +86,12 @@ type ApplyEntry struct {
 	// did not queue again, because an earlier request of theirs was still
 	// pending; null in the compact forms.
 	EventsNotQueued []NotQueued `json:"events_not_queued"`
+	// Tickets, in the tickets form, names the tickets this apply recorded
+	// (looked up for the first time, changed, or deleted persons for) with
+	// the persons it deleted for each.
+	Tickets map[string]int `json:"tickets,omitempty"`
+
+	ticketUpdates map[string]ticketUpdate
 }
 
 // NotQueued is a person deleted again while an earlier event-deletion
@@ -192,6 +201,9 @@ func NewApplyEntry(subject Subject, started time.Time, applied Applied) ApplyEnt
 		text := applied.Err.Error()
 		entry.Error = &text
 	}
+	if subject.Request.Tickets != nil {
+		entry.ticketUpdates = ticketUpdates(subject.Request, applied.Outcome, applied.History)
+	}
 	if subject.Request.Compact() {
 		digest := DigestOf(lowerAll(applied.Outcome.Deleted))
 		entry.DeletedPersonUUIDsDigest = &digest
@@ -210,6 +222,9 @@ func NewApplyEntry(subject Subject, started time.Time, applied Applied) ApplyEnt
 func Evidence(prior string, entry *ApplyEntry, subject Subject, rec Record) string {
 	record, _ := ParseEvidence(prior)
 	if entry != nil {
+		if entry.ticketUpdates != nil {
+			record.Tickets, entry.Tickets = mergeTickets(record.Tickets, entry.ticketUpdates, entry.FinishedAt)
+		}
 		record.Applies = append(record.Applies, *entry)
 	}
 	req := subject.Request

@@ -32,8 +32,11 @@ type Request struct {
 	WriteOnly bool
 	// Property, when set, makes IDs values of that person property (emails:
 	// "email") rather than distinct ids; one value may match several persons.
-	Property         string
-	IDs              []string // as configured, in order
+	Property string
+	IDs      []string // as configured, in order
+	// Tickets, in the tickets form (a File request), says which tickets ask
+	// for each id.
+	Tickets          *Tickets
 	DeleteEvents     bool
 	DeleteRecordings bool
 	KeepPerson       bool
@@ -55,6 +58,8 @@ func (r Request) IDKind() string {
 // Form names the request's form in the evidence record.
 func (r Request) Form() string {
 	switch {
+	case r.Tickets != nil:
+		return "tickets"
 	case r.File:
 		return "file"
 	case r.WriteOnly:
@@ -89,6 +94,9 @@ func (r Request) keys() []string {
 // Digest is requested_digest: the sha256 of the request's ids as PostHog
 // keys them (UUIDs in lower case), sorted and joined by newlines.
 func (r Request) Digest() string {
+	if r.Tickets != nil {
+		return DigestOf(r.Tickets.digestKeys())
+	}
 	return DigestOf(r.keys())
 }
 

@@ -68,6 +68,7 @@ type Lookup struct {
 	PersonUUIDs []string            // unique, sorted
 	Matched     map[string]struct{} // requested ids (as configured) that resolved
 	CreatedAt   map[string]string   // person UUID -> created_at, as PostHog sent it
+	PersonOf    map[string]string   // requested id (as configured) -> person UUID
 }
 
 // UnmatchedIDs returns the requested ids, in request order, that resolved to
@@ -114,7 +115,7 @@ func (r Runner) resolve(ctx context.Context, req Request,
 	if err != nil {
 		return Lookup{}, err
 	}
-	result := Lookup{Matched: make(map[string]struct{}), CreatedAt: make(map[string]string)}
+	result := Lookup{Matched: make(map[string]struct{}), CreatedAt: make(map[string]string), PersonOf: make(map[string]string)}
 	seen := make(map[string]struct{})
 	for _, id := range req.IDs {
 		person, ok := persons[id]
@@ -122,6 +123,7 @@ func (r Runner) resolve(ctx context.Context, req Request,
 			continue
 		}
 		result.Matched[id] = struct{}{}
+		result.PersonOf[id] = person.UUID
 		if _, dup := seen[person.UUID]; !dup {
 			seen[person.UUID] = struct{}{}
 			result.PersonUUIDs = append(result.PersonUUIDs, person.UUID)
@@ -161,6 +163,8 @@ type Outcome struct {
 	Deleted []string
 	// Matched are the requested ids that resolved to a person during the run.
 	Matched map[string]struct{}
+	// PersonOf is the person each matched id last resolved to.
+	PersonOf map[string]string
 	// MatchedPersons are the persons the ids resolved to in any round.
 	MatchedPersons map[string]struct{}
 	// Answers sums PostHog's bulk_delete answers, for the evidence record.
@@ -180,7 +184,8 @@ type Outcome struct {
 // Run deletes every person the request resolves to, verifies they are gone,
 // and repeats for persons that reappear during the run.
 func (r Runner) Run(ctx context.Context, req Request) (Outcome, error) {
-	outcome := Outcome{Matched: make(map[string]struct{}), MatchedPersons: make(map[string]struct{}), firstSeen: map[string]string{}}
+	outcome := Outcome{Matched: make(map[string]struct{}), PersonOf: make(map[string]string), MatchedPersons: make(map[string]struct{}),
+		firstSeen: map[string]string{}}
 	for round := 0; ; round++ {
 		found, err := r.Resolve(ctx, req)
 		if err != nil {
@@ -188,6 +193,9 @@ func (r Runner) Run(ctx context.Context, req Request) (Outcome, error) {
 		}
 		for id := range found.Matched {
 			outcome.Matched[id] = struct{}{}
+			if uuid, ok := found.PersonOf[id]; ok {
+				outcome.PersonOf[id] = uuid
+			}
 		}
 		for _, personUUID := range found.PersonUUIDs {
 			outcome.MatchedPersons[personUUID] = struct{}{}
