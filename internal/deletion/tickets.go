@@ -261,3 +261,21 @@ func mergeTickets(prior map[string]TicketEvidence, updates map[string]ticketUpda
 	}
 	return out, recorded
 }
+
+// TicketsToReview are the tickets a plan shows: those whose ids resolve to
+// a person now (new tickets, or deleted users who came back), and those no
+// apply has recorded yet (evidence is the record in state, "" on create).
+// Tickets done earlier whose ids match nobody are left out, so that adding
+// one ticket to thousands shows one line.
+func TicketsToReview(t *Tickets, found Lookup, evidence string) []TicketPreview {
+	record, _ := ParseEvidence(evidence)
+	var out []TicketPreview
+	for _, p := range PreviewTickets(t, found) {
+		recorded, ok := record.Tickets[p.Ticket]
+		changed := !ok || recorded.IDsDigest != DigestOf(slices.Clone(t.ids[p.Ticket]))
+		if p.Persons > 0 || changed {
+			out = append(out, p)
+		}
+	}
+	return out
+}

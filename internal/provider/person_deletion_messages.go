@@ -2,6 +2,7 @@ package provider
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -96,8 +97,37 @@ func warnAboutDeletion(plan personDeletionModel, request deletion.Request, found
 	if unmatched > 0 {
 		detail += fmt.Sprintf(" %d requested ids match no person.", unmatched)
 	}
+	detail += ticketLines(plan.PreviewTickets)
 	detail += " PostHog deletions cannot be undone."
 	diags.AddWarning(summary, detail)
+}
+
+// maxTicketLines bounds the tickets a plan warning names; preview_tickets
+// lists them all.
+const maxTicketLines = 20
+
+// ticketLines names the tickets of preview_tickets with their persons, one
+// per line, for the tickets form's plan warning.
+func ticketLines(previews types.Map) string {
+	if previews.IsNull() || previews.IsUnknown() || len(previews.Elements()) == 0 {
+		return ""
+	}
+	names := make([]string, 0, len(previews.Elements()))
+	for name := range previews.Elements() {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	var b strings.Builder
+	fmt.Fprintf(&b, "\n\nTickets in this plan (persons their ids resolve to now):")
+	for i, name := range names {
+		if i == maxTicketLines {
+			fmt.Fprintf(&b, "\n  ... and %d more tickets (see preview_tickets)", len(names)-maxTicketLines)
+			break
+		}
+		persons, _ := previews.Elements()[name].(types.Int64)
+		fmt.Fprintf(&b, "\n  %s: %d", name, persons.ValueInt64())
+	}
+	return b.String() + "\n\n"
 }
 
 // warnAboutReplacement says what replacing the resource after a flag

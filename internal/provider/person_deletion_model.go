@@ -23,6 +23,7 @@ const (
 	attrUUIDsFile       = "uuids_file"
 	attrDistinctIDsWO   = "distinct_ids_wo"
 	attrUUIDsWO         = "uuids_wo"
+	attrTicketsFile     = "tickets_file"
 )
 
 // personDeletionModel is the resource's state and plan.
@@ -34,6 +35,7 @@ type personDeletionModel struct {
 	Emails                   types.List     `tfsdk:"emails"`
 	DistinctIDsFile          types.String   `tfsdk:"distinct_ids_file"`
 	UUIDsFile                types.String   `tfsdk:"uuids_file"`
+	TicketsFile              types.String   `tfsdk:"tickets_file"`
 	DistinctIDsWO            types.List     `tfsdk:"distinct_ids_wo"`
 	UUIDsWO                  types.List     `tfsdk:"uuids_wo"`
 	RequestedCount           types.Int64    `tfsdk:"requested_count"`
@@ -46,6 +48,7 @@ type personDeletionModel struct {
 	PreviewPersonUUIDs       types.List     `tfsdk:"preview_person_uuids"`
 	PreviewUnmatchedIDs      types.List     `tfsdk:"preview_unmatched_ids"`
 	PreviewUnmatchedIDCount  types.Int64    `tfsdk:"preview_unmatched_id_count"`
+	PreviewTickets           types.Map      `tfsdk:"preview_tickets"`
 	DeletedPersonCount       types.Int64    `tfsdk:"deleted_person_count"`
 	DeletedPersonUUIDs       types.List     `tfsdk:"deleted_person_uuids"`
 	DeletedPersonUUIDsDigest types.String   `tfsdk:"deleted_person_uuids_digest"`
@@ -63,7 +66,7 @@ type personDeletionModel struct {
 
 // isFile reports whether the model uses the file form.
 func (m personDeletionModel) isFile() bool {
-	return !m.DistinctIDsFile.IsNull() || !m.UUIDsFile.IsNull()
+	return !m.DistinctIDsFile.IsNull() || !m.UUIDsFile.IsNull() || !m.TicketsFile.IsNull()
 }
 
 // isWriteOnly reports whether the model uses write-only ids. Terraform keeps
@@ -147,7 +150,17 @@ func (r *personDeletionResource) requestFromModel(m personDeletionModel) (decode
 		DeleteRecordings: boolValue(m.DeleteRecordings),
 		KeepPerson:       boolValue(m.KeepPerson),
 	}}
-	if out.File {
+	if !m.TicketsFile.IsNull() {
+		if m.TicketsFile.IsUnknown() {
+			return out, diags
+		}
+		ids, tickets, problems := deletion.ReadTicketsFile(m.TicketsFile.ValueString())
+		addTicketsFileProblems(m.TicketsFile.ValueString(), problems, &diags, false)
+		if diags.HasError() {
+			return out, diags
+		}
+		out.IDs, out.Tickets = ids, tickets
+	} else if out.File {
 		file, attr := m.DistinctIDsFile, attrDistinctIDsFile
 		if out.ByUUID {
 			file, attr = m.UUIDsFile, attrUUIDsFile
@@ -330,6 +343,9 @@ func setRequested(m *personDeletionModel, request decodedRequest) {
 // list form, and nulls the lists in the file form, where the counts and
 // digests are set directly.
 func fillSummaries(m *personDeletionModel) {
+	if m.TicketsFile.IsNull() {
+		m.PreviewTickets = types.MapNull(types.Int64Type)
+	}
 	if m.isCompact() {
 		m.PreviewPersonUUIDs = types.ListNull(types.StringType)
 		m.PreviewUnmatchedIDs = types.ListNull(types.StringType)
@@ -352,6 +368,7 @@ func keepComputedFromState(plan *personDeletionModel, state personDeletionModel)
 	plan.PreviewPersonUUIDs = state.PreviewPersonUUIDs
 	plan.PreviewUnmatchedIDs = state.PreviewUnmatchedIDs
 	plan.PreviewUnmatchedIDCount = state.PreviewUnmatchedIDCount
+	plan.PreviewTickets = state.PreviewTickets
 	plan.DeletedPersonCount = state.DeletedPersonCount
 	plan.DeletedPersonUUIDsDigest = state.DeletedPersonUUIDsDigest
 	plan.UnmatchedIDCount = state.UnmatchedIDCount
@@ -385,6 +402,16 @@ func markApplyResultsUnknown(plan *personDeletionModel) {
 	}
 }
 
+// previewTickets is preview_tickets: the persons that each ticket a
+// reviewer must see resolves to now (see deletion.TicketsToReview).
+func previewTickets(tickets *deletion.Tickets, found deletion.Lookup, evidence string) types.Map {
+	values := map[string]attr.Value{}
+	for _, p := range deletion.TicketsToReview(tickets, found, evidence) {
+		values[p.Ticket] = types.Int64Value(int64(p.Persons))
+	}
+	return types.MapValueMust(types.Int64Type, values)
+}
+
 // markPreviewUnknown is the preview of a plan whose ids or provider
 // settings come from other resources: it waits for the apply.
 func markPreviewUnknown(plan *personDeletionModel) {
@@ -392,6 +419,19 @@ func markPreviewUnknown(plan *personDeletionModel) {
 	plan.PreviewPersonUUIDs = types.ListUnknown(types.StringType)
 	plan.PreviewUnmatchedIDs = types.ListUnknown(types.StringType)
 	plan.PreviewUnmatchedIDCount = types.Int64Unknown()
+	plan.PreviewTickets = types.MapUnknown(types.Int64Type)
+}
+
+// addTicketsFileProblems reports the findings of deletion.ReadTicketsFile.
+func addTicketsFileProblems(file string, problems deletion.IDFileProblems, diags *diag.Diagnostics, withWarnings bool) {
+	for _, msg := range problems.Errors {
+		diags.AddAttributeError(path.Root(attrTicketsFile), "Invalid tickets file", fmt.Sprintf("%s: %s", file, msg))
+	}
+	if withWarnings {
+		for _, msg := range problems.Warnings {
+			diags.AddAttributeWarning(path.Root(attrTicketsFile), "Distinct ids with surrounding whitespace", fmt.Sprintf("%s: %s", file, msg))
+		}
+	}
 }
 
 // addIDFileProblems reports the findings of deletion.ReadIDFile on attr.
@@ -426,6 +466,8 @@ func importedModel(request deletion.Request) personDeletionModel {
 		Emails:                   types.ListNull(types.StringType),
 		DistinctIDsFile:          types.StringNull(),
 		UUIDsFile:                types.StringNull(),
+		TicketsFile:              types.StringNull(),
+		PreviewTickets:           types.MapNull(types.Int64Type),
 		DistinctIDsWO:            types.ListNull(types.StringType),
 		UUIDsWO:                  types.ListNull(types.StringType),
 		RequestedCount:           types.Int64Null(),
@@ -507,4 +549,7 @@ func keepUnknownFromState(plan *personDeletionModel, state personDeletionModel) 
 	keepList(&plan.DeletedPersonUUIDs, state.DeletedPersonUUIDs)
 	keepList(&plan.UnmatchedIDs, state.UnmatchedIDs)
 	keepList(&plan.RemainingPersonUUIDs, state.RemainingPersonUUIDs)
+	if plan.PreviewTickets.IsUnknown() {
+		plan.PreviewTickets = state.PreviewTickets
+	}
 }

@@ -50,7 +50,7 @@ func (r *personDeletionResource) Schema(ctx context.Context, _ resource.SchemaRe
 func (r *personDeletionResource) ConfigValidators(context.Context) []resource.ConfigValidator {
 	return []resource.ConfigValidator{
 		resourcevalidator.ExactlyOneOf(path.MatchRoot("distinct_ids"), path.MatchRoot("uuids"), path.MatchRoot("emails"),
-			path.MatchRoot(attrDistinctIDsFile), path.MatchRoot(attrUUIDsFile),
+			path.MatchRoot(attrDistinctIDsFile), path.MatchRoot(attrUUIDsFile), path.MatchRoot(attrTicketsFile),
 			path.MatchRoot(attrDistinctIDsWO), path.MatchRoot(attrUUIDsWO)),
 	}
 }
@@ -84,6 +84,10 @@ func (r *personDeletionResource) ValidateConfig(ctx context.Context, req resourc
 		}
 		_, problems := deletion.ReadIDFile(file.value.ValueString(), file.byUUID)
 		addIDFileProblems(path.Root(file.attr), file.value.ValueString(), problems, &resp.Diagnostics, true)
+	}
+	if file := config.TicketsFile; !file.IsNull() && !file.IsUnknown() && file.ValueString() != "" {
+		_, _, problems := deletion.ReadTicketsFile(file.ValueString())
+		addTicketsFileProblems(file.ValueString(), problems, &resp.Diagnostics, true)
 	}
 }
 
@@ -224,6 +228,9 @@ func (r *personDeletionResource) planPreview(ctx context.Context, plan *personDe
 	}
 	found := *resolved
 	plan.PreviewPersonCount = types.Int64Value(int64(len(found.PersonUUIDs)))
+	if request.Tickets != nil {
+		plan.PreviewTickets = previewTickets(request.Tickets, found, state.Evidence.ValueString())
+	}
 	if request.Compact() {
 		plan.PreviewUnmatchedIDCount = types.Int64Value(int64(history.NeverMatched(request.Request, found)))
 	} else {

@@ -44,7 +44,7 @@ func personDeletionSchema(ctx context.Context) schema.Schema {
 			"distinct_ids": schema.ListAttribute{
 				MarkdownDescription: "The distinct ids whose persons are deleted (for example user ids or emails that your product sends to PostHog). " +
 					"Every person that one of them resolves to is deleted, with all of that person's distinct ids. " +
-					"Exactly one of `distinct_ids`, `uuids`, `emails`, `distinct_ids_file`, `uuids_file`, `distinct_ids_wo` and `uuids_wo` must be set. Adding ids deletes their persons in place; " +
+					"Exactly one of `distinct_ids`, `uuids`, `emails`, `distinct_ids_file`, `uuids_file`, `tickets_file`, `distinct_ids_wo` and `uuids_wo` must be set. Adding ids deletes their persons in place; " +
 					"removing ids makes no API call. An empty list deletes nothing (the plan warns). For more than a few hundred ids use `distinct_ids_file`.",
 				ElementType: types.StringType,
 				Optional:    true,
@@ -55,7 +55,7 @@ func personDeletionSchema(ctx context.Context) schema.Schema {
 			},
 			"uuids": schema.ListAttribute{
 				MarkdownDescription: "The UUIDs of the persons to delete, as shown in PostHog. " +
-					"Exactly one of `distinct_ids`, `uuids`, `emails`, `distinct_ids_file`, `uuids_file`, `distinct_ids_wo` and `uuids_wo` must be set. For more than a few hundred ids use `uuids_file`.",
+					"Exactly one of `distinct_ids`, `uuids`, `emails`, `distinct_ids_file`, `uuids_file`, `tickets_file`, `distinct_ids_wo` and `uuids_wo` must be set. For more than a few hundred ids use `uuids_file`.",
 				ElementType: types.StringType,
 				Optional:    true,
 				Validators: []validator.List{
@@ -118,6 +118,27 @@ func personDeletionSchema(ctx context.Context) schema.Schema {
 					"plan time with their line numbers.",
 				Optional:   true,
 				Validators: []validator.String{stringvalidator.LengthAtLeast(1)},
+			},
+			attrTicketsFile: schema.StringAttribute{
+				MarkdownDescription: "Many erasure tickets in one resource: the path of a JSON file that maps each ticket to its distinct " +
+					"ids, such as `{\"GDPR-1041\": [\"alice@example.com\", \"u-123\"], \"GDPR-1042\": [\"bob\"]}`, read by the provider " +
+					"at every plan and apply. It is the file form (plan and state hold the path, counts and digests, never the ids; every " +
+					"lookup and `bulk_delete` is shared by all tickets, in full batches) with a ticket for every id: the plan lists in " +
+					"`preview_tickets` and in its warning the tickets it deletes persons for, and the evidence keeps a record per ticket " +
+					"under `tickets`. Add a ticket by adding it to the file: the next apply deletes its persons in place. Removing a " +
+					"ticket makes no API call and keeps its record. An id may belong to several tickets. Use it instead of one resource " +
+					"per ticket once a repository holds thousands of tickets (see the guide \"Thousands of erasure tickets\"). " +
+					"Ticket names are shown in plans and kept in the evidence: use references such as issue keys, never personal data.",
+				Optional:   true,
+				Validators: []validator.String{stringvalidator.LengthAtLeast(1)},
+			},
+			"preview_tickets": schema.MapAttribute{
+				MarkdownDescription: "With `tickets_file`: the tickets this plan shows, with how many persons each ticket's ids " +
+					"resolve to now. Listed are the tickets whose ids match a person (new tickets, or deleted users who came back) and " +
+					"the tickets no apply has recorded yet (also with 0); tickets done earlier whose ids match nobody are left out. " +
+					"Null in the other forms.",
+				ElementType: types.Int64Type,
+				Computed:    true,
 			},
 			"requested_count": schema.Int64Attribute{
 				MarkdownDescription: "How many ids the request names (after skipping empty lines of an id file).",
