@@ -193,7 +193,11 @@ type ticketsRecord struct {
 func ticketsEvidence(t *testing.T, cli *acctest.CLI) ticketsRecord {
 	t.Helper()
 	var record ticketsRecord
-	if err := json.Unmarshal([]byte(resourceValues(t, cli)["evidence"].(string)), &record); err != nil {
+	evidence, ok := resourceValues(t, cli)["evidence"].(string)
+	if !ok {
+		t.Fatal("no evidence in state")
+	}
+	if err := json.Unmarshal([]byte(evidence), &record); err != nil {
 		t.Fatal(err)
 	}
 	return record
