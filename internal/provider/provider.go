@@ -212,6 +212,7 @@ func (p *PosthogProvider) DataSources(_ context.Context) []func() datasource.Dat
 		NewFunnelCorrelationPersonsDataSource,
 		NewCohortPersonsDataSource,
 		NewPersonsByPropertyDataSource,
+		NewInsightPersonsDataSource,
 	}
 }
 
