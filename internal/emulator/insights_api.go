@@ -150,11 +150,11 @@ func decodeInsightInput(w http.ResponseWriter, r *http.Request) (insightInput, b
 	}{{"deleted", &in.deleted}, {"saved", &in.saved}} {
 		if v, present := body[f.key]; present {
 			b, ok := laxBool(v)
-			if !ok {
+			bv, isBool := b.(bool)
+			if !ok || !isBool {
 				writeAttrError(w, "invalid", "Must be a valid boolean.", f.key)
 				return insightInput{}, false
 			}
-			bv := b.(bool)
 			*f.dst = &bv
 		}
 	}
@@ -364,8 +364,9 @@ func (s *Server) listInsights(w http.ResponseWriter, r *http.Request) {
 
 // truthyParam is str_to_bool of a query parameter.
 func truthyParam(v string) bool {
-	b, ok := laxBool(v)
-	return ok && b.(bool)
+	b, _ := laxBool(v)
+	on, _ := b.(bool)
+	return on
 }
 
 // json is the InsightSerializer answer, or InsightBasicSerializer's with

@@ -154,7 +154,8 @@ func TestInsightActorsQueryBodies(t *testing.T) {
 		}
 		r.Body = io.NopCloser(bytes.NewReader(raw))
 		b := decodeBody(t, r)
-		q, _ := json.Marshal(b["query"].(map[string]any)["source"])
+		query, _ := b["query"].(map[string]any)
+		q, _ := json.Marshal(query["source"])
 		bodies = append(bodies, string(q))
 		writeJSON(w, 200, `{"columns": ["actor"], "results": [], "hasMore": false}`)
 	}))
