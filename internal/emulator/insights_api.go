@@ -84,8 +84,10 @@ func (s *Server) handleInsightDetail(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusMethodNotAllowed)
 	case http.MethodPatch, http.MethodPut:
 		s.updateInsight(w, r)
-	default:
+	case http.MethodGet, http.MethodHead:
 		s.retrieveInsight(w, r)
+	default:
+		errMethodNotAllowed(w, r.Method)
 	}
 }
 

@@ -94,6 +94,7 @@ func TestInsights_deletedAreNotFound(t *testing.T) {
 	if r := e.req("DELETE", detail, nil, testKey); r.status != http.StatusMethodNotAllowed {
 		t.Fatalf("DELETE answered %d, want 405", r.status)
 	}
+	wantError(t, e.post(detail, map[string]any{}), http.StatusMethodNotAllowed, "invalid_request", "method_not_allowed", `Method "POST" not allowed.`)
 	wantError(t, e.get(I+"abc/"), http.StatusNotFound, "invalid_request", "not_found", "Not found.")
 }
 
