@@ -219,6 +219,7 @@ func TestAccInsightPersonsDataSource_refused(t *testing.T) {
 	trendsID, _ := env.CreateInsight(t, acctest.APIKey, map[string]any{"name": "Pageviews", "query": map[string]any{
 		"kind": "InsightVizNode", "source": map[string]any{"kind": "TrendsQuery", "series": []any{map[string]any{"kind": "EventsNode", "event": "$pageview"}}},
 	}})
+	legacyID, _ := env.CreateInsight(t, acctest.APIKey, map[string]any{"name": "Legacy funnel"})
 	trendsViz, _ := env.CreateInsight(t, acctest.APIKey, savedFunnel("Conversion over time", map[string]any{"funnelVizType": "trends"}, nil))
 	byID := func(id int64, rest string) string { return fmt.Sprintf("insight_id = %d\n%s", id, rest) }
 	steps := []resource.TestStep{}
@@ -227,6 +228,7 @@ func TestAccInsightPersonsDataSource_refused(t *testing.T) {
 		{fmt.Sprintf("insight_short_id = %q\nfunnel_step = 1", deletedShort), `Saved insight not found.*short id "` + deletedShort + `"`},
 		{byID(trendsID, "funnel_step = 1"), `Insight has no person list here.*\("Pageviews"\) is a TrendsQuery`},
 		{byID(trendsViz, "funnel_step = 1"), `Insight shows no funnel steps.*shows the funnel as "trends"`},
+		{byID(legacyID, "funnel_step = 1"), `Unable to read the saved insight.*stores no query.*save it again`},
 		{byID(funnelID, `day = "2021-05-02"`+"\nstatus = \"new\""), `\("Checkout"\) is a funnel: set funnel_step`},
 		{byID(funnelID, "funnel_step = 4"), `Funnel step beyond the last step.*funnel_step is 4, but insight \d+ \("Checkout"\) has 3 steps`},
 		{byID(funnelID, "funnel_step = -4"), `funnel_step is -4`},
