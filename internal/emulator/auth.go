@@ -13,6 +13,7 @@ type guard struct {
 	scopes   []string // required_scopes; nil = the action declares none (docs/dev/posthog-behaviour.md#authentication-and-scopes)
 	methods  []string // allowed methods; others give 405 after authentication
 	deletion bool     // uses the persons_delete_* throttles instead of ClickHouse burst (docs/dev/posthog-behaviour.md#rate-limits)
+	rates    []rate   // the action's throttles when set, instead of the above
 }
 
 // check writes the error response and returns false when the request must stop.
@@ -45,6 +46,9 @@ func (s *Server) check(w http.ResponseWriter, r *http.Request, g guard) bool {
 		rates := burstRates
 		if g.deletion {
 			rates = deleteRates
+		}
+		if g.rates != nil {
+			rates = g.rates
 		}
 		if wait, throttled := s.throttle.check(key.Key, rates); throttled {
 			writeThrottled(w, ceilSeconds(wait))

@@ -73,6 +73,8 @@ type store struct {
 	cohorts        map[int]*cohort
 	nextCohortID   int
 	asyncQueries   map[string]*asyncQuery // by query id
+	insights       map[int]*insight       // saved insights, by id
+	nextInsightID  int
 }
 
 func newStore(teamID int) *store {
@@ -86,6 +88,8 @@ func newStore(teamID int) *store {
 		cohorts:        map[int]*cohort{},
 		nextCohortID:   1,
 		asyncQueries:   map[string]*asyncQuery{},
+		insights:       map[int]*insight{},
+		nextInsightID:  1,
 	}
 }
 

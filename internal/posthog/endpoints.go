@@ -31,6 +31,11 @@ var (
 	endpointCohort        = endpoint{http.MethodGet, "cohorts/{id}/", RateClassPersonsRead}
 	endpointCohortPersons = endpoint{http.MethodGet, "cohorts/{id}/persons/", RateClassPersonsRead}
 
+	// Saved insights, one by id or listed by short id; PostHog counts them in
+	// clickhouse_burst with the persons endpoints (docs/dev/posthog-behaviour.md#saved-insights).
+	endpointInsight  = endpoint{http.MethodGet, "insights/{id}/", RateClassPersonsRead}
+	endpointInsights = endpoint{http.MethodGet, "insights/", RateClassPersonsRead}
+
 	// The Query API: creating a query, and polling an asynchronous one
 	// (docs/dev/posthog-behaviour.md#query-api).
 	endpointQuery       = endpoint{http.MethodPost, "query/", RateClassQuery}

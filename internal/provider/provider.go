@@ -213,6 +213,7 @@ func (p *PosthogProvider) DataSources(_ context.Context) []func() datasource.Dat
 		NewFunnelCorrelationPersonsDataSource,
 		NewCohortPersonsDataSource,
 		NewPersonsByPropertyDataSource,
+		NewInsightPersonsDataSource,
 	}
 }
 
