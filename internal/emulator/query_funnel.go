@@ -203,6 +203,9 @@ func (s *Server) funnelsActorsQuery(c teamClock, loc string, m jobj) ([]string, 
 	if err != nil {
 		return nil, err
 	}
+	if err := s.bindFunnel(req.spec); err != nil {
+		return nil, err
+	}
 	return s.funnelActorsFor(c, req)
 }
 
@@ -239,11 +242,7 @@ func (s *Server) personEvents(from, to time.Time, global *pfilter) map[string][]
 		if ev.timestamp.Before(from) || ev.timestamp.After(to) {
 			continue
 		}
-		var pprops map[string]any
-		if p := s.st.persons[ev.personUUID]; p != nil {
-			pprops = p.props
-		}
-		if !global.match(ev.props, pprops) {
+		if !global.match(ev.props, s.st.persons[ev.personUUID]) {
 			continue
 		}
 		out[ev.personUUID] = append(out[ev.personUUID], ev)
@@ -264,14 +263,15 @@ func (s *Server) runFunnel(c teamClock, spec *funnelSpec) []funnelActor {
 	n := len(spec.steps)
 	var out []funnelActor
 	for id, evs := range s.personEvents(spec.from, spec.to, s.insightFilter(spec.props, spec.testAccounts)) {
+		p := s.st.persons[id]
 		var pprops map[string]any
-		if p := s.st.persons[id]; p != nil {
+		if p != nil {
 			pprops = p.props
 		}
-		if spec.excluded(evs, pprops, windowEnd) {
+		if spec.excluded(evs, p, windowEnd) {
 			continue
 		}
-		matches := func(k int, ev *event) bool { return spec.steps[k].match(ev, pprops) }
+		matches := func(k int, ev *event) bool { return spec.steps[k].match(ev, p) }
 		best := funnelActor{id: id}
 		var bestFirst, bestLast *event
 		for i, e1 := range evs {

@@ -178,6 +178,7 @@ func (s *Server) routes() {
 		handle(p+"deletion_status/", s.handleDeletionStatus)
 		handle(p+"cohorts/", s.handleCohorts)
 		s.queryRoutes(pre, handle)
+		s.actionRoutes(pre, handle)
 		c := pre + "/cohorts/"
 		handle(c, s.handleCohortCollection)
 		handle(c+"{cohort_id}/", s.handleCohortDetail)

@@ -28,10 +28,13 @@ type ActorsSource interface {
 	legacyUnsupported() error
 }
 
-// EventStep is an event with optional property filters: a lifecycle series
-// entry, a funnel step or a correlated event.
+// EventStep is an event, or a saved action, with optional property filters:
+// a lifecycle series entry, a funnel step or a correlated event. ActionID,
+// when not 0, names the action (docs/dev/posthog-behaviour.md#actions) and
+// Event is not used; only lifecycle series and funnel steps may name one.
 type EventStep struct {
 	Event      string
+	ActionID   int64
 	Properties []PropertyFilter
 }
 
@@ -108,14 +111,31 @@ func (r FunnelCorrelationActorsRequest) validate() error {
 	if r.Event == nil && len(r.PropertyValues) == 0 {
 		return errors.New("posthog: a funnel correlation persons request needs an event or property values")
 	}
+	if r.Event != nil && r.Event.ActionID != 0 {
+		// The correlation runner takes an EventsNode only (docs/dev/posthog-behaviour.md#funnel-correlation).
+		return errors.New("posthog: a correlated event cannot be an action")
+	}
 	return nil
 }
 
 func (r LifecycleActorsRequest) legacyUnsupported() error {
-	if r.FilterTestAccounts {
+	switch {
+	case r.FilterTestAccounts:
 		return errLegacyTestAccounts
+	case namesAction(r.Events):
+		return errLegacyActions
 	}
 	return nil
+}
+
+// namesAction tells whether a step names a saved action.
+func namesAction(steps []EventStep) bool {
+	for _, s := range steps {
+		if s.ActionID != 0 {
+			return true
+		}
+	}
+	return false
 }
 
 func (r FunnelActorsRequest) legacyUnsupported() error { return r.Funnel.legacyUnsupported() }
@@ -129,6 +149,8 @@ func (f Funnel) legacyUnsupported() error {
 		return errLegacyTestAccounts
 	case len(f.Exclusions) > 0:
 		return errLegacyExclusions
+	case namesAction(f.Steps):
+		return errLegacyActions
 	}
 	return nil
 }
@@ -138,6 +160,7 @@ func (f Funnel) legacyUnsupported() error {
 var (
 	errLegacyTestAccounts = errors.New("posthog: filtering test accounts needs the Query API; this provider does not send it to the legacy endpoint")
 	errLegacyExclusions   = errors.New("posthog: funnel exclusions need the Query API; this provider does not send them to the legacy endpoint")
+	errLegacyActions      = errors.New("posthog: actions as steps or series need the Query API; this provider does not send them to the legacy endpoint")
 )
 
 func (LifecycleActorsRequest) queryName() string         { return "lifecycle persons" }
@@ -147,7 +170,7 @@ func (FunnelCorrelationActorsRequest) queryName() string { return "funnel correl
 func (r LifecycleActorsRequest) querySource() actorsQuerySource {
 	return insightActorsQuery{
 		Source: lifecycleQuery{
-			Series:             newEventsNodes(r.Events),
+			Series:             newSeriesNodes(r.Events),
 			Interval:           r.Interval,
 			DateRange:          newDateRange(r.DateFrom, r.DateTo),
 			Properties:         r.Properties,
@@ -197,7 +220,7 @@ func (r FunnelCorrelationActorsRequest) correlationType() correlationType {
 
 func (f Funnel) query() funnelsQuery {
 	q := funnelsQuery{
-		Series:             newEventsNodes(f.Steps),
+		Series:             newSeriesNodes(f.Steps),
 		DateRange:          newDateRange(f.DateFrom, f.DateTo),
 		Properties:         f.Properties,
 		FilterTestAccounts: f.FilterTestAccounts,

@@ -135,7 +135,7 @@ type insightActorsQuery struct {
 
 // lifecycleQuery is the schema's LifecycleQuery.
 type lifecycleQuery struct {
-	Series     []eventsNode     `json:"series"`
+	Series     []seriesNode     `json:"series"`
 	Interval   IntervalType     `json:"interval,omitempty"`
 	DateRange  *dateRange       `json:"dateRange,omitempty"`
 	Properties []PropertyFilter `json:"properties,omitempty"`
@@ -152,7 +152,7 @@ type funnelsActorsQuery struct {
 
 // funnelsQuery is the schema's FunnelsQuery.
 type funnelsQuery struct {
-	Series        []eventsNode     `json:"series"`
+	Series        []seriesNode     `json:"series"`
 	DateRange     *dateRange       `json:"dateRange,omitempty"`
 	FunnelsFilter *funnelsFilter   `json:"funnelsFilter,omitempty"`
 	Properties    []PropertyFilter `json:"properties,omitempty"`
@@ -196,11 +196,27 @@ type funnelCorrelationActorsQuery struct {
 	FunnelCorrelationPropertyValues  []PropertyFilter       `json:"funnelCorrelationPropertyValues,omitempty"`
 }
 
+// seriesNode is a lifecycle series entry or a funnel step: an eventsNode
+// or an actionsNode.
+type seriesNode interface {
+	json.Marshaler
+	seriesNode()
+}
+
 // eventsNode is the schema's EventsNode for one named event.
 type eventsNode struct {
 	Event      string           `json:"event"`
 	Properties []PropertyFilter `json:"properties,omitempty"`
 }
+
+// actionsNode is the schema's ActionsNode: a saved action, by id.
+type actionsNode struct {
+	ID         int64            `json:"id"`
+	Properties []PropertyFilter `json:"properties,omitempty"`
+}
+
+func (eventsNode) seriesNode()  {}
+func (actionsNode) seriesNode() {}
 
 // dateRange is the schema's DateRange; it has no kind.
 type dateRange struct {
@@ -252,6 +268,11 @@ func (n eventsNode) MarshalJSON() ([]byte, error) {
 	return withKind("EventsNode", plain(n))
 }
 
+func (n actionsNode) MarshalJSON() ([]byte, error) {
+	type plain actionsNode
+	return withKind("ActionsNode", plain(n))
+}
+
 func (n exclusionNode) MarshalJSON() ([]byte, error) {
 	type plain exclusionNode
 	return withKind("EventsNode", plain(n))
@@ -283,7 +304,16 @@ func newDateRange(from, to string) *dateRange {
 }
 
 func newEventsNode(e EventStep) eventsNode {
-	return eventsNode(e)
+	return eventsNode{Event: e.Event, Properties: e.Properties}
+}
+
+// newSeriesNode is the ActionsNode of a step naming an action, otherwise
+// its EventsNode.
+func newSeriesNode(e EventStep) seriesNode {
+	if e.ActionID != 0 {
+		return actionsNode{ID: e.ActionID, Properties: e.Properties}
+	}
+	return newEventsNode(e)
 }
 
 func newExclusionNodes(exclusions []FunnelExclusion) []exclusionNode {
@@ -297,10 +327,10 @@ func newExclusionNodes(exclusions []FunnelExclusion) []exclusionNode {
 	return out
 }
 
-func newEventsNodes(events []EventStep) []eventsNode {
-	out := make([]eventsNode, len(events))
+func newSeriesNodes(events []EventStep) []seriesNode {
+	out := make([]seriesNode, len(events))
 	for i, e := range events {
-		out[i] = newEventsNode(e)
+		out[i] = newSeriesNode(e)
 	}
 	return out
 }

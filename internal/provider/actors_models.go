@@ -42,6 +42,13 @@ type eventStepModel struct {
 	Properties []propertyFilterModel `tfsdk:"properties"`
 }
 
+// seriesStepModel is the model of seriesStepObject.
+type seriesStepModel struct {
+	Event      types.String          `tfsdk:"event"`
+	ActionID   types.Int64           `tfsdk:"action_id"`
+	Properties []propertyFilterModel `tfsdk:"properties"`
+}
+
 // actorPersonModel is one entry of persons; actorPerson fills it.
 type actorPersonModel struct {
 	UUID         types.String `tfsdk:"uuid"`
@@ -103,10 +110,10 @@ func (m propertyFilterModel) value() any {
 	return nil
 }
 
-func eventSteps(models []eventStepModel) []posthog.EventStep {
+func seriesSteps(models []seriesStepModel) []posthog.EventStep {
 	out := make([]posthog.EventStep, len(models))
 	for i, m := range models {
-		out[i] = eventStep(m)
+		out[i] = posthog.EventStep{Event: m.Event.ValueString(), ActionID: m.ActionID.ValueInt64(), Properties: propertyFilters(m.Properties)}
 	}
 	return out
 }

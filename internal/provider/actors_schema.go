@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
@@ -141,5 +142,56 @@ func eventStepObject(what string) schema.NestedAttributeObject {
 				NestedObject:        propertyFilterObject(),
 			},
 		},
+	}
+}
+
+// seriesStepObject is a funnel step or lifecycle series entry: an event or a
+// saved action, exactly one of them, with optional property filters.
+func seriesStepObject(what string) schema.NestedAttributeObject {
+	obj := eventStepObject(what)
+	obj.Attributes["event"] = schema.StringAttribute{
+		MarkdownDescription: "The event name, such as `$pageview`. Set this or `action_id`.",
+		Optional:            true,
+		Validators:          []validator.String{stringvalidator.LengthAtLeast(1)},
+	}
+	obj.Attributes["action_id"] = schema.Int64Attribute{
+		MarkdownDescription: "The id of a saved PostHog action (Data management, Actions) instead of an event: the " +
+			what + " matches the events the action matches, as in PostHog's insights. Set this or `event`. Needs the " +
+			"Query API.",
+		Optional:   true,
+		Validators: []validator.Int64{int64validator.AtLeast(1)},
+	}
+	obj.Validators = []validator.Object{eventOrActionValidator{}}
+	return obj
+}
+
+// eventOrActionValidator requires exactly one of event and action_id.
+type eventOrActionValidator struct{}
+
+func (eventOrActionValidator) Description(context.Context) string {
+	return "exactly one of event and action_id must be set"
+}
+
+func (v eventOrActionValidator) MarkdownDescription(ctx context.Context) string {
+	return v.Description(ctx)
+}
+
+func (eventOrActionValidator) ValidateObject(_ context.Context, req validator.ObjectRequest, resp *validator.ObjectResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	attrs := req.ConfigValue.Attributes()
+	event, _ := attrs["event"].(types.String)
+	actionID, _ := attrs["action_id"].(types.Int64)
+	if event.IsUnknown() || actionID.IsUnknown() {
+		return
+	}
+	switch {
+	case !event.IsNull() && !actionID.IsNull():
+		resp.Diagnostics.AddAttributeError(req.Path.AtName("action_id"), "Both event and action_id",
+			"A step names an event or a saved action, not both: remove event or action_id.")
+	case event.IsNull() && actionID.IsNull():
+		resp.Diagnostics.AddAttributeError(req.Path.AtName("event"), "Missing event or action_id",
+			"Set event (an event name) or action_id (the id of a saved action).")
 	}
 }

@@ -2,7 +2,9 @@
 # (step = -3: they did step 2 but not step 3).
 data "posthog_funnel_persons" "abandoned_checkout" {
   steps = [
-    { event = "viewed product" },
+    # A step can be a saved action (its id, from PostHog's Data management,
+    # Actions) instead of an event.
+    { action_id = 42 },
     { event = "started checkout" },
     {
       event = "paid"
