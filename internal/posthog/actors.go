@@ -76,10 +76,24 @@ type FunnelExclusion struct {
 
 // FunnelActorsRequest selects the persons who reached step Step (1-based)
 // or, for a negative Step, dropped off before step -Step
-// (docs/dev/posthog-behaviour.md#funnels).
+// (docs/dev/posthog-behaviour.md#funnels); with a Breakdown, only those
+// with its value.
 type FunnelActorsRequest struct {
-	Funnel Funnel
-	Step   int
+	Funnel    Funnel
+	Step      int
+	Breakdown *FunnelBreakdown
+}
+
+// FunnelBreakdown breaks the funnel down by one property and keeps the
+// persons whose breakdown value is Value, as clicking one breakdown bar of
+// PostHog's funnel does (docs/dev/posthog-behaviour.md#funnel-breakdowns).
+type FunnelBreakdown struct {
+	Type     BreakdownType // "" = not sent (PostHog: event)
+	Property string
+	// Value "" selects the persons without the property: PostHog's funnels
+	// read a missing property as "".
+	Value       string
+	Attribution BreakdownAttribution // "" = not sent (PostHog: first_touch)
 }
 
 // FunnelCorrelationActorsRequest selects the funnel entrants behind one
@@ -138,7 +152,12 @@ func namesAction(steps []EventStep) bool {
 	return false
 }
 
-func (r FunnelActorsRequest) legacyUnsupported() error { return r.Funnel.legacyUnsupported() }
+func (r FunnelActorsRequest) legacyUnsupported() error {
+	if r.Breakdown != nil {
+		return errLegacyBreakdown
+	}
+	return r.Funnel.legacyUnsupported()
+}
 func (r FunnelCorrelationActorsRequest) legacyUnsupported() error {
 	return r.Funnel.legacyUnsupported()
 }
@@ -160,6 +179,7 @@ func (f Funnel) legacyUnsupported() error {
 var (
 	errLegacyTestAccounts = errors.New("posthog: filtering test accounts needs the Query API; this provider does not send it to the legacy endpoint")
 	errLegacyExclusions   = errors.New("posthog: funnel exclusions need the Query API; this provider does not send them to the legacy endpoint")
+	errLegacyBreakdown    = errors.New("posthog: funnel breakdowns need the Query API; this provider does not send them to the legacy endpoint")
 	errLegacyActions      = errors.New("posthog: actions as steps or series need the Query API; this provider does not send them to the legacy endpoint")
 )
 
@@ -182,7 +202,21 @@ func (r LifecycleActorsRequest) querySource() actorsQuerySource {
 }
 
 func (r FunnelActorsRequest) querySource() actorsQuerySource {
-	return funnelsActorsQuery{Source: r.Funnel.query(), FunnelStep: r.Step}
+	q := funnelsActorsQuery{Source: r.Funnel.query(), FunnelStep: r.Step}
+	if b := r.Breakdown; b != nil {
+		q.Source.BreakdownFilter = &breakdownFilter{BreakdownType: b.Type, Breakdown: b.Property}
+		if b.Attribution != "" {
+			filter := funnelsFilter{}
+			if q.Source.FunnelsFilter != nil {
+				filter = *q.Source.FunnelsFilter
+			}
+			filter.BreakdownAttributionType = b.Attribution
+			q.Source.FunnelsFilter = &filter
+		}
+		value := b.Value
+		q.FunnelStepBreakdown = &value
+	}
+	return q
 }
 
 // querySource nests four deep: FunnelCorrelationActorsQuery →

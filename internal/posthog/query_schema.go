@@ -69,6 +69,27 @@ const (
 	PropertyFilterPerson PropertyFilterType = "person"
 )
 
+// BreakdownType is the schema's BreakdownType, for the breakdowns the
+// client sends: an event or a person property.
+type BreakdownType string
+
+// The breakdown types the client sends.
+const (
+	BreakdownEvent  BreakdownType = "event"
+	BreakdownPerson BreakdownType = "person"
+)
+
+// BreakdownAttribution is the schema's BreakdownAttributionType, for the
+// attributions the client sends: which step event gives a person's
+// breakdown value (docs/dev/posthog-behaviour.md#funnel-breakdowns).
+type BreakdownAttribution string
+
+// The breakdown attributions the client sends.
+const (
+	BreakdownFirstTouch BreakdownAttribution = "first_touch"
+	BreakdownLastTouch  BreakdownAttribution = "last_touch"
+)
+
 // PropertyOperator is the schema's PropertyOperator, such as exact, is_not,
 // icontains, gt or is_set.
 type PropertyOperator string
@@ -145,17 +166,28 @@ type lifecycleQuery struct {
 
 // funnelsActorsQuery is the schema's FunnelsActorsQuery. FunnelStep 0 is
 // omitted: PostHog then lists everyone who entered the funnel.
+// FunnelStepBreakdown nil is omitted; a pointer to "" is sent, as "" is a
+// breakdown value (the persons without the property).
 type funnelsActorsQuery struct {
-	Source     funnelsQuery `json:"source"`
-	FunnelStep int          `json:"funnelStep,omitempty"`
+	Source              funnelsQuery `json:"source"`
+	FunnelStep          int          `json:"funnelStep,omitempty"`
+	FunnelStepBreakdown *string      `json:"funnelStepBreakdown,omitempty"`
+}
+
+// breakdownFilter is the schema's BreakdownFilter with one property; it has
+// no kind.
+type breakdownFilter struct {
+	BreakdownType BreakdownType `json:"breakdown_type,omitempty"`
+	Breakdown     string        `json:"breakdown"`
 }
 
 // funnelsQuery is the schema's FunnelsQuery.
 type funnelsQuery struct {
-	Series        []seriesNode     `json:"series"`
-	DateRange     *dateRange       `json:"dateRange,omitempty"`
-	FunnelsFilter *funnelsFilter   `json:"funnelsFilter,omitempty"`
-	Properties    []PropertyFilter `json:"properties,omitempty"`
+	Series          []seriesNode     `json:"series"`
+	DateRange       *dateRange       `json:"dateRange,omitempty"`
+	FunnelsFilter   *funnelsFilter   `json:"funnelsFilter,omitempty"`
+	BreakdownFilter *breakdownFilter `json:"breakdownFilter,omitempty"`
+	Properties      []PropertyFilter `json:"properties,omitempty"`
 	// FilterTestAccounts applies the project's test-account filters.
 	FilterTestAccounts bool `json:"filterTestAccounts,omitempty"`
 }
@@ -166,10 +198,13 @@ type funnelsFilter struct {
 	FunnelWindowIntervalUnit FunnelWindowUnit `json:"funnelWindowIntervalUnit,omitempty"`
 	FunnelOrderType          StepOrder        `json:"funnelOrderType,omitempty"`
 	Exclusions               []exclusionNode  `json:"exclusions,omitempty"`
+	// BreakdownAttributionType "" is omitted: PostHog then uses first_touch.
+	BreakdownAttributionType BreakdownAttribution `json:"breakdownAttributionType,omitempty"`
 }
 
 func (f funnelsFilter) empty() bool {
-	return f.FunnelWindowInterval == 0 && f.FunnelWindowIntervalUnit == "" && f.FunnelOrderType == "" && len(f.Exclusions) == 0
+	return f.FunnelWindowInterval == 0 && f.FunnelWindowIntervalUnit == "" && f.FunnelOrderType == "" &&
+		len(f.Exclusions) == 0 && f.BreakdownAttributionType == ""
 }
 
 // exclusionNode is the schema's FunnelExclusionEventsNode: an EventsNode

@@ -52,3 +52,20 @@ data "posthog_funnel_persons" "abandoned_checkout" {
 output "abandoned_checkout_ids" {
   value = [for p in data.posthog_funnel_persons.abandoned_checkout.persons : p.distinct_ids[0]]
 }
+
+# The persons behind one bar of a funnel broken down by browser: those who
+# signed up on Safari (the value on their first step's event, PostHog's
+# default first-touch attribution) and did not verify their email.
+data "posthog_funnel_persons" "unverified_safari_signups" {
+  steps = [
+    { event = "signed up" },
+    { event = "verified email" },
+  ]
+  date_from = "-30d"
+  step      = -2
+
+  breakdown = {
+    property = "$browser"
+    value    = "Safari"
+  }
+}
