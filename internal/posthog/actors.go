@@ -138,8 +138,29 @@ func (r LifecycleActorsRequest) legacyUnsupported() error {
 		return errLegacyTestAccounts
 	case namesAction(r.Events):
 		return errLegacyActions
+	case hasCohortFilter(r.Properties) || stepsHaveCohortFilter(r.Events):
+		return errLegacyCohortFilters
 	}
 	return nil
+}
+
+// hasCohortFilter tells whether a filter list holds a cohort filter.
+func hasCohortFilter(filters []PropertyFilter) bool {
+	for _, f := range filters {
+		if f.Type == PropertyFilterCohort {
+			return true
+		}
+	}
+	return false
+}
+
+func stepsHaveCohortFilter(steps []EventStep) bool {
+	for _, s := range steps {
+		if hasCohortFilter(s.Properties) {
+			return true
+		}
+	}
+	return false
 }
 
 // namesAction tells whether a step names a saved action.
@@ -159,6 +180,9 @@ func (r FunnelActorsRequest) legacyUnsupported() error {
 	return r.Funnel.legacyUnsupported()
 }
 func (r FunnelCorrelationActorsRequest) legacyUnsupported() error {
+	if hasCohortFilter(r.PropertyValues) || r.Event != nil && hasCohortFilter(r.Event.Properties) {
+		return errLegacyCohortFilters
+	}
 	return r.Funnel.legacyUnsupported()
 }
 
@@ -170,6 +194,8 @@ func (f Funnel) legacyUnsupported() error {
 		return errLegacyExclusions
 	case namesAction(f.Steps):
 		return errLegacyActions
+	case hasCohortFilter(f.Properties) || stepsHaveCohortFilter(f.Steps):
+		return errLegacyCohortFilters
 	}
 	return nil
 }
@@ -177,10 +203,11 @@ func (f Funnel) legacyUnsupported() error {
 // The settings the client sends to the Query API only: rather than list
 // persons without them, the legacy endpoint is refused.
 var (
-	errLegacyTestAccounts = errors.New("posthog: filtering test accounts needs the Query API; this provider does not send it to the legacy endpoint")
-	errLegacyExclusions   = errors.New("posthog: funnel exclusions need the Query API; this provider does not send them to the legacy endpoint")
-	errLegacyBreakdown    = errors.New("posthog: funnel breakdowns need the Query API; this provider does not send them to the legacy endpoint")
-	errLegacyActions      = errors.New("posthog: actions as steps or series need the Query API; this provider does not send them to the legacy endpoint")
+	errLegacyTestAccounts  = errors.New("posthog: filtering test accounts needs the Query API; this provider does not send it to the legacy endpoint")
+	errLegacyExclusions    = errors.New("posthog: funnel exclusions need the Query API; this provider does not send them to the legacy endpoint")
+	errLegacyCohortFilters = errors.New("posthog: cohort property filters need the Query API; this provider does not send them to the legacy endpoint")
+	errLegacyBreakdown     = errors.New("posthog: funnel breakdowns need the Query API; this provider does not send them to the legacy endpoint")
+	errLegacyActions       = errors.New("posthog: actions as steps or series need the Query API; this provider does not send them to the legacy endpoint")
 )
 
 func (LifecycleActorsRequest) queryName() string         { return "lifecycle persons" }

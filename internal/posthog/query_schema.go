@@ -60,13 +60,17 @@ const (
 )
 
 // PropertyFilterType says whose property a filter reads: the "type" of the
-// schema's EventPropertyFilter and PersonPropertyFilter.
+// schema's EventPropertyFilter and PersonPropertyFilter, or "cohort" for its
+// CohortPropertyFilter.
 type PropertyFilterType string
 
 // The property filter types the client sends.
 const (
 	PropertyFilterEvent  PropertyFilterType = "event"
 	PropertyFilterPerson PropertyFilterType = "person"
+	// PropertyFilterCohort: Key "id", Value the cohort id (an integer),
+	// Operator in or not_in (docs/dev/posthog-behaviour.md#cohort-filters).
+	PropertyFilterCohort PropertyFilterType = "cohort"
 )
 
 // BreakdownType is the schema's BreakdownType, for the breakdowns the
@@ -94,8 +98,9 @@ const (
 // icontains, gt or is_set.
 type PropertyOperator string
 
-// PropertyFilter is the schema's EventPropertyFilter or PersonPropertyFilter
-// (they differ only in Type). The legacy endpoints read the same shape.
+// PropertyFilter is the schema's EventPropertyFilter, PersonPropertyFilter
+// or CohortPropertyFilter (they differ in Type; a cohort filter's Value is
+// an integer). The legacy endpoints read the same shape.
 type PropertyFilter struct {
 	Type PropertyFilterType `json:"type"`
 	Key  string             `json:"key"`

@@ -69,7 +69,7 @@ func (m actorsCommonModel) dates() (string, string) {
 }
 
 // propertyFilters converts property filters, filling in the defaults the
-// schema documents: operator exact, type event.
+// schema documents: type event, operator exact (in for a cohort filter).
 func propertyFilters(models []propertyFilterModel) []posthog.PropertyFilter {
 	if len(models) == 0 {
 		return nil
@@ -81,13 +81,19 @@ func propertyFilters(models []propertyFilterModel) []posthog.PropertyFilter {
 			Operator: posthog.PropertyOperator(m.Operator.ValueString()),
 			Type:     posthog.PropertyFilterType(m.Type.ValueString()),
 		}
-		if f.Operator == "" {
-			f.Operator = "exact"
-		}
 		if f.Type == "" {
 			f.Type = posthog.PropertyFilterEvent
 		}
 		f.Value = m.value()
+		switch {
+		case f.Type == posthog.PropertyFilterCohort:
+			if f.Operator == "" {
+				f.Operator = "in"
+			}
+			f.Value = cohortValue(f.Value)
+		case f.Operator == "":
+			f.Operator = "exact"
+		}
 		out[i] = f
 	}
 	return out
@@ -120,4 +126,15 @@ func seriesSteps(models []seriesStepModel) []posthog.EventStep {
 
 func eventStep(m eventStepModel) posthog.EventStep {
 	return posthog.EventStep{Event: m.Event.ValueString(), Properties: propertyFilters(m.Properties)}
+}
+
+// cohortValue is a cohort filter's value as the integer the schema wants;
+// cohortFilterValidator has accepted it already.
+func cohortValue(v any) any {
+	if text, ok := v.(string); ok {
+		if n, ok := cohortID(text); ok {
+			return n
+		}
+	}
+	return v
 }
