@@ -22,11 +22,13 @@ type actorsCommonModel struct {
 	DateTo     types.String          `tfsdk:"date_to"`
 	Properties []propertyFilterModel `tfsdk:"properties"`
 	// FilterTestAccounts is filter_test_accounts; null means false.
-	FilterTestAccounts types.Bool         `tfsdk:"filter_test_accounts"`
-	Persons            []actorPersonModel `tfsdk:"persons"`
-	HasMore            types.Bool         `tfsdk:"has_more"`
-	APIUsed            types.String       `tfsdk:"api_used"`
-	Timeouts           timeouts.Value     `tfsdk:"timeouts"`
+	FilterTestAccounts types.Bool `tfsdk:"filter_test_accounts"`
+	// AggregationGroupTypeIndex is always null: its validator refuses a value.
+	AggregationGroupTypeIndex types.Int64        `tfsdk:"aggregation_group_type_index"`
+	Persons                   []actorPersonModel `tfsdk:"persons"`
+	HasMore                   types.Bool         `tfsdk:"has_more"`
+	APIUsed                   types.String       `tfsdk:"api_used"`
+	Timeouts                  timeouts.Value     `tfsdk:"timeouts"`
 }
 
 type propertyFilterModel struct {

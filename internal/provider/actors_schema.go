@@ -87,6 +87,15 @@ func actorsCommonAttributes(what string) map[string]schema.Attribute {
 				"fallback to the legacy endpoint, the data source fails instead of listing persons unfiltered.",
 			Optional: true,
 		},
+		"aggregation_group_type_index": schema.Int64Attribute{
+			MarkdownDescription: "Not supported, and an error when set. In PostHog's \"Aggregating by\" choice, a group " +
+				"type index makes the " + what + " count groups (companies, teams) instead of persons, and the Query API then " +
+				"lists groups, identified by group keys, not persons: there is no person list to return, and a group key " +
+				"must never reach `posthog_person_deletion`. To list the persons behind a group, filter on the group's " +
+				"property or use a cohort instead.",
+			Optional:   true,
+			Validators: []validator.Int64{groupAggregationValidator{}},
+		},
 		"persons": schema.ListNestedAttribute{
 			MarkdownDescription: "The persons found, at most `limit` of them, in PostHog's order. Persons deleted since " +
 				"they matched are left out, as in PostHog's own person lists: PostHog joins the matching actors to its " +
@@ -194,4 +203,28 @@ func (eventOrActionValidator) ValidateObject(_ context.Context, req validator.Ob
 		resp.Diagnostics.AddAttributeError(req.Path.AtName("event"), "Missing event or action_id",
 			"Set event (an event name) or action_id (the id of a saved action).")
 	}
+}
+
+// groupAggregationValidator refuses aggregation_group_type_index: with it
+// PostHog's actors are groups, not persons
+// (docs/dev/posthog-behaviour.md#group-aggregation).
+type groupAggregationValidator struct{}
+
+func (groupAggregationValidator) Description(context.Context) string {
+	return "must not be set: with group aggregation PostHog lists groups, not persons"
+}
+
+func (v groupAggregationValidator) MarkdownDescription(ctx context.Context) string {
+	return v.Description(ctx)
+}
+
+func (groupAggregationValidator) ValidateInt64(_ context.Context, req validator.Int64Request, resp *validator.Int64Response) {
+	if req.ConfigValue.IsNull() {
+		return
+	}
+	resp.Diagnostics.AddAttributeError(req.Path, "Group aggregation lists groups, not persons",
+		"With aggregation_group_type_index, PostHog's insight counts groups (such as companies) and its Query API lists "+
+			"the groups of a step or bucket, identified by their group keys, not persons. This data source lists persons, "+
+			"so it does not offer it: remove aggregation_group_type_index. To find the persons of a group, filter on a "+
+			"group or person property, or on a cohort, instead.")
 }
