@@ -94,3 +94,20 @@ func TestActionsAPI(t *testing.T) {
 		t.Errorf("unknown action: status %d, want 404", r.status)
 	}
 }
+
+// S6 with "paid" as an action: the correlation persons are S6's. With an
+// action that also matches positively_related, that event is a step event
+// (the event names of the action's steps), which a correlated event never
+// is: nobody is listed (docs/dev/posthog-behaviour.md#actions).
+func TestQueryCorrelationActionSteps(t *testing.T) {
+	t.Parallel()
+	e := seeded(t, Config{}, "S6")
+	paid := e.createAction(`{"name": "Paid", "steps": [{"event": "paid"}]}`)
+	wide := e.createAction(`{"name": "Paid or positive", "steps": [{"event": "paid"}, {"event": "positively_related"}]}`)
+	src := func(id int) string {
+		return strings.Replace(correlationSource("true", "positively_related"), `{"kind": "EventsNode", "event": "paid"}`,
+			fmt.Sprintf(`{"kind": "ActionsNode", "id": %d}`, id), 1)
+	}
+	wantNames(t, "paid action", queryNames(e, actorsQuery(src(paid), "")), "user_0", "user_2", "user_4", "user_6", "user_8")
+	wantNames(t, "action with the correlated event", queryNames(e, actorsQuery(src(wide), "")))
+}
