@@ -91,8 +91,8 @@ func actorsCommonAttributes(what string) map[string]schema.Attribute {
 			MarkdownDescription: "Not supported, and an error when set. In PostHog's \"Aggregating by\" choice, a group " +
 				"type index makes the " + what + " count groups (companies, teams) instead of persons, and the Query API then " +
 				"lists groups, identified by group keys, not persons: there is no person list to return, and a group key " +
-				"must never reach `posthog_person_deletion`. To list the persons behind a group, filter on the group's " +
-				"property or use a cohort instead.",
+				"must never reach `posthog_person_deletion`. To list persons of one company or team, filter on a person " +
+				"property or a cohort instead.",
 			Optional:   true,
 			Validators: []validator.Int64{groupAggregationValidator{}},
 		},
@@ -225,6 +225,6 @@ func (groupAggregationValidator) ValidateInt64(_ context.Context, req validator.
 	resp.Diagnostics.AddAttributeError(req.Path, "Group aggregation lists groups, not persons",
 		"With aggregation_group_type_index, PostHog's insight counts groups (such as companies) and its Query API lists "+
 			"the groups of a step or bucket, identified by their group keys, not persons. This data source lists persons, "+
-			"so it does not offer it: remove aggregation_group_type_index. To find the persons of a group, filter on a "+
-			"group or person property, or on a cohort, instead.")
+			"so it does not offer it: remove aggregation_group_type_index. To find the persons of one company or team, "+
+			"filter on a person property or a cohort instead.")
 }
