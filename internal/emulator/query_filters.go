@@ -15,7 +15,7 @@ type pfilter struct {
 	children []*pfilter
 	typ      string // leaf: event | person | cohort
 	test     propertyTest
-	// cohort leaves: the cohort id and operator (in or not_in); bindRefs sets
+	// cohort leaves: the cohort id and operator (in or not_in); store.bindFilter sets
 	// inCohort, which tells whether a person is a member.
 	cohortID int
 	notIn    bool
@@ -178,7 +178,7 @@ func (f *pfilter) match(eventProps map[string]any, p *person) bool {
 }
 
 // entity is an EventsNode (event nil = all events) or an ActionsNode
-// (actionID set; bindRefs sets action), with its property filters.
+// (actionID set; store.bindEntity sets action), with its property filters.
 type entity struct {
 	event    *string
 	actionID *int
