@@ -2,7 +2,8 @@ package emulator
 
 // Resolving the cohorts and actions a parsed query refers to, against the
 // store, before it runs: PostHog looks each one up while building the query
-// (docs/dev/posthog-behaviour.md#actions, #cohort-filters).
+// (docs/dev/posthog-behaviour.md#actions,
+// docs/dev/posthog-behaviour.md#cohort-filters).
 
 // missingAction is the answer for an action id the project does not have.
 type missingAction func(id int) *queryError
