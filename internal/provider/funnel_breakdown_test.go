@@ -45,13 +45,15 @@ func ingestBrowsers(env *acctest.Env) {
 	}
 }
 
-// With PostHog's default first_touch attribution a person's $browser is the
-// one on its "step one" event: Chrome for chrome_1 and chrome_2, Safari for
-// safari_1, and "" (a missing property reads as "") for none_1 and none_2,
-// of whom only none_2 drops off before step 2. With last_touch it is the one
-// on the last step reached: Chrome for safari_1 and none_1. A person
-// breakdown reads the person's property: plan pro is chrome_1 and safari_1,
-// "" is none_1. Without the breakdown, step 2 has all four who did step two.
+// A person's $browser is read from its step events, a missing one as "".
+// With PostHog's default first_touch attribution it is the earliest
+// non-empty one: Chrome for chrome_1 and chrome_2, Safari for safari_1, and
+// Chrome for none_1 (its step one has none, its step two Chrome); none_2 has
+// none at all, so "", and drops off before step 2. With last_touch it is the
+// latest non-empty one: Safari for chrome_1, Chrome for chrome_2 (its step
+// two has none), safari_1 and none_1. A person breakdown reads the person's
+// property: plan pro is chrome_1 and safari_1, "" is none_1. Without the
+// breakdown, step 2 has all four who did step two.
 func TestAccFunnelPersonsDataSource_breakdown(t *testing.T) {
 	t.Parallel()
 	env := acctest.NewEnv(t, emulator.Config{})
@@ -74,11 +76,11 @@ func TestAccFunnelPersonsDataSource_breakdown(t *testing.T) {
 		Steps: []resource.TestStep{{
 			Config: config,
 			ConfigStateChecks: []statecheck.StateCheck{
-				idsOutput("chrome_2", "chrome_1", "chrome_2"),
+				idsOutput("chrome_2", "chrome_1", "chrome_2", "none_1"),
 				idsOutput("safari_2", "safari_1"),
-				idsOutput("none_1", "none_1", "none_2"),
+				idsOutput("none_1", "none_2"),
 				idsOutput("none_dropped_2", "none_2"),
-				idsOutput("last_chrome_2", "none_1", "safari_1"),
+				idsOutput("last_chrome_2", "chrome_2", "none_1", "safari_1"),
 				idsOutput("plan_pro_1", "chrome_1", "safari_1"),
 				idsOutput("plan_none_1", "none_1"),
 				idsOutput("all_2", "chrome_1", "chrome_2", "none_1", "safari_1"),

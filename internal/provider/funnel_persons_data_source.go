@@ -79,13 +79,14 @@ func breakdownAttribute() schema.SingleNestedAttribute {
 			"value": schema.StringAttribute{
 				MarkdownDescription: "The breakdown value whose persons to list, as text: PostHog compares breakdown values " +
 					"as strings, so a number is written as it reads (`95`) and a boolean as `true` or `false`. An empty " +
-					"string lists the persons without the property: PostHog's funnels read a missing property as an empty string.",
+					"string lists the persons none of whose funnel events has the property (PostHog's funnels read a missing " +
+					"property as an empty string).",
 				Required: true,
 			},
 			"attribution": schema.StringAttribute{
-				MarkdownDescription: "For an event property, which step event gives a person's breakdown value: " +
-					"`first_touch` (the default, as in PostHog: the first step's event) or `last_touch` (the event of the " +
-					"last step the person reached).",
+				MarkdownDescription: "For an event property, which of the person's funnel events gives its breakdown " +
+					"value: `first_touch` (the default, as in PostHog: the earliest one that has the property) or " +
+					"`last_touch` (the latest one that has it).",
 				Optional:   true,
 				Validators: []validator.String{stringvalidator.OneOf("first_touch", "last_touch")},
 			},

@@ -54,8 +54,9 @@ output "abandoned_checkout_ids" {
 }
 
 # The persons behind one bar of a funnel broken down by browser: those who
-# signed up on Safari (the value on their first step's event, PostHog's
-# default first-touch attribution) and did not verify their email.
+# signed up on Safari (by PostHog's default first-touch attribution, the
+# earliest of their funnel events that has a browser) and did not verify
+# their email.
 data "posthog_funnel_persons" "unverified_safari_signups" {
   steps = [
     { event = "signed up" },
