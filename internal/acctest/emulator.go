@@ -108,6 +108,19 @@ func (e *Env) CreateCohort(t testing.TB, key string, cohort map[string]any) int6
 	return int64(id)
 }
 
+// CreateAction creates an action through PostHog's actions API and returns
+// its id; key needs action:write. action is the request body, for example
+// {"name": "Signed up", "steps": [{"event": "signed up"}]}.
+func (e *Env) CreateAction(t testing.TB, key string, action map[string]any) int64 {
+	t.Helper()
+	created := e.callAPI(t, key, http.MethodPost, "/api/projects/1/actions/", action, http.StatusCreated)
+	id, ok := created["id"].(float64)
+	if !ok {
+		t.Fatalf("action created without an id: %v", created)
+	}
+	return int64(id)
+}
+
 // UpdateCohort PATCHes a cohort through the cohorts API; {"deleted": true} is
 // how PostHog deletes one. key needs cohort:write.
 func (e *Env) UpdateCohort(t testing.TB, key string, id int64, changes map[string]any) {

@@ -128,6 +128,9 @@ func (s *Server) runActorsQuery(q jobj) (jobj, *queryError) {
 	c := s.teamClock()
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if err := s.st.bindFilter(a.props); err != nil {
+		return nil, err
+	}
 	var actors []string
 	if src, ok := q["source"]; ok && src != nil {
 		m, ok := asObj(src)
@@ -154,6 +157,12 @@ func (s *Server) sourceActors(c teamClock, src jobj) ([]string, *queryError) {
 	case "InsightActorsQuery":
 		spec, err := c.parseInsightActors(loc, src)
 		if err != nil {
+			return nil, err
+		}
+		if err := s.st.bindEntities(spec.series, missingActionInLifecycle); err != nil {
+			return nil, err
+		}
+		if err := s.bindInsightFilters(spec.props, spec.testAccounts); err != nil {
 			return nil, err
 		}
 		return s.lifecycleActors(c, spec)
@@ -184,7 +193,7 @@ func (s *Server) actorsResponse(c teamClock, a *actorsRequest, actors []string) 
 		if a.search != "" && !fuzzyMatch(p, strings.ToLower(a.search)) {
 			continue
 		}
-		if a.props != nil && !a.props.match(nil, p.props) {
+		if a.props != nil && !a.props.match(nil, p) {
 			continue
 		}
 		rows = append(rows, row{id, p})

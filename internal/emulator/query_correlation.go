@@ -91,6 +91,17 @@ func (s *Server) correlationActorsQuery(c teamClock, loc string, m jobj) ([]stri
 	if err != nil {
 		return nil, err
 	}
+	if err := s.bindFunnel(req.funnel.spec); err != nil {
+		return nil, err
+	}
+	if req.entity != nil {
+		if err := s.st.bindEntity(req.entity, missingActionInFunnel); err != nil {
+			return nil, err
+		}
+	}
+	if err := s.st.bindFilter(req.propValues); err != nil {
+		return nil, err
+	}
 	return s.correlationActors(c, req)
 }
 
@@ -145,10 +156,7 @@ func (s *Server) didCorrelatedEvent(c teamClock, spec *funnelSpec, e *entity, fa
 	if fa.final != nil {
 		limit = *fa.final
 	}
-	var pprops map[string]any
-	if p := s.st.persons[fa.id]; p != nil {
-		pprops = p.props
-	}
+	p := s.st.persons[fa.id]
 	for _, ev := range s.st.events {
 		if ev.personUUID != fa.id || ev.timestamp.Before(spec.from) || !ev.timestamp.Before(spec.to) {
 			continue
@@ -156,14 +164,19 @@ func (s *Server) didCorrelatedEvent(c teamClock, spec *funnelSpec, e *entity, fa
 		if !ev.timestamp.After(fa.first) || !ev.timestamp.Before(limit) {
 			continue
 		}
-		isStep := false
-		for _, st := range spec.steps {
-			if st.event == nil || *st.event == ev.event {
-				isStep = true
-				break
-			}
+		if !isStepEvent(spec.steps, ev.event) && e.match(ev, p) {
+			return true
 		}
-		if !isStep && e.match(ev, pprops) {
+	}
+	return false
+}
+
+// isStepEvent tells whether name is one of the funnel's step events
+// (_get_funnel_step_names: event names, and the event names of action steps).
+func isStepEvent(steps []entity, name string) bool {
+	for _, st := range steps {
+		names, all := st.stepEvents()
+		if all || slices.Contains(names, name) {
 			return true
 		}
 	}

@@ -203,6 +203,9 @@ func (s *Server) funnelsActorsQuery(c teamClock, loc string, m jobj) ([]string, 
 	if err != nil {
 		return nil, err
 	}
+	if err := s.bindFunnel(req.spec); err != nil {
+		return nil, err
+	}
 	return s.funnelActorsFor(c, req)
 }
 
@@ -239,11 +242,7 @@ func (s *Server) personEvents(from, to time.Time, global *pfilter) map[string][]
 		if ev.timestamp.Before(from) || ev.timestamp.After(to) {
 			continue
 		}
-		var pprops map[string]any
-		if p := s.st.persons[ev.personUUID]; p != nil {
-			pprops = p.props
-		}
-		if !global.match(ev.props, pprops) {
+		if !global.match(ev.props, s.st.persons[ev.personUUID]) {
 			continue
 		}
 		out[ev.personUUID] = append(out[ev.personUUID], ev)
@@ -264,14 +263,11 @@ func (s *Server) runFunnel(c teamClock, spec *funnelSpec) []funnelActor {
 	n := len(spec.steps)
 	var out []funnelActor
 	for id, evs := range s.personEvents(spec.from, spec.to, s.insightFilter(spec.props, spec.testAccounts)) {
-		var pprops map[string]any
-		if p := s.st.persons[id]; p != nil {
-			pprops = p.props
-		}
-		if spec.excluded(evs, pprops, windowEnd) {
+		p := s.st.persons[id]
+		if spec.excluded(evs, p, windowEnd) {
 			continue
 		}
-		matches := func(k int, ev *event) bool { return spec.steps[k].match(ev, pprops) }
+		matches := func(k int, ev *event) bool { return spec.steps[k].match(ev, p) }
 		best := funnelActor{id: id}
 		var bestFirst, bestLast *event
 		for i, e1 := range evs {
@@ -330,17 +326,8 @@ func (s *Server) runFunnel(c teamClock, spec *funnelSpec) []funnelActor {
 			t := bestLast.timestamp
 			best.final = &t
 		}
-		if bd := spec.breakdown; bd != nil {
-			src := bestFirst.props
-			if bd.attribution == "last_touch" {
-				src = bestLast.props
-			}
-			if bd.typ == "person" {
-				src = pprops
-			}
-			for _, k := range bd.keys {
-				best.breakdown = append(best.breakdown, pstr(src[k]))
-			}
+		if spec.breakdown != nil {
+			best.breakdown = spec.breakdownValue(evs, p, matches)
 		}
 		out = append(out, best)
 	}
@@ -368,4 +355,56 @@ func unorderedAttempt(evs []*event, i, n int, end time.Time, matches func(int, *
 		}
 	}
 	return count, last
+}
+
+// breakdownValue is a person's breakdown value in a funnel
+// (docs/dev/posthog-behaviour.md#funnel-breakdowns): each of the person's
+// step events reads the breakdown properties as text, a missing one as "";
+// first_touch takes the earliest of those events with a non-empty value,
+// last_touch the latest, and a person without one gets "" for every
+// property. A person breakdown reads the person's properties on every event.
+func (spec *funnelSpec) breakdownValue(evs []*event, p *person, matches func(int, *event) bool) []string {
+	bd := spec.breakdown
+	read := func(ev *event) []string {
+		src := ev.props
+		if bd.typ == "person" {
+			src = nil
+			if p != nil {
+				src = p.props
+			}
+		}
+		out := make([]string, len(bd.keys))
+		for i, k := range bd.keys {
+			out[i] = pstr(src[k])
+		}
+		return out
+	}
+	var found []string
+	for _, ev := range evs {
+		if !spec.isStepEvent(ev, matches) {
+			continue
+		}
+		v := read(ev)
+		if !slices.ContainsFunc(v, func(s string) bool { return s != "" }) {
+			continue
+		}
+		found = v
+		if bd.attribution == "first_touch" {
+			break
+		}
+	}
+	if found == nil {
+		found = make([]string, len(bd.keys))
+	}
+	return found
+}
+
+// isStepEvent tells whether an event matches one of the funnel's steps.
+func (spec *funnelSpec) isStepEvent(ev *event, matches func(int, *event) bool) bool {
+	for k := range spec.steps {
+		if matches(k, ev) {
+			return true
+		}
+	}
+	return false
 }

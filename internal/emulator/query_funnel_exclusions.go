@@ -91,7 +91,7 @@ func (ex funnelExclusion) check(steps []entity, hasProperties bool) *queryError 
 // has reached step k-1, not yet step k, and the event is within the window
 // of that attempt's entry. Once an attempt completes the funnel, later
 // events no longer matter.
-func (spec *funnelSpec) excluded(evs []*event, pprops map[string]any, windowEnd func(time.Time) time.Time) bool {
+func (spec *funnelSpec) excluded(evs []*event, p *person, windowEnd func(time.Time) time.Time) bool {
 	if len(spec.exclusions) == 0 {
 		return false
 	}
@@ -100,7 +100,7 @@ func (spec *funnelSpec) excluded(evs []*event, pprops map[string]any, windowEnd 
 	for _, ev := range evs {
 		entered[0] = ev.timestamp
 		for _, ex := range spec.exclusions {
-			if !ex.entity.match(ev, pprops) {
+			if !ex.entity.match(ev, p) {
 				continue
 			}
 			for k := ex.from + 2; k <= ex.to+1; k++ {
@@ -110,7 +110,7 @@ func (spec *funnelSpec) excluded(evs []*event, pprops map[string]any, windowEnd 
 			}
 		}
 		for k := n; k >= 1; k-- {
-			if spec.steps[k-1].match(ev, pprops) && advances(entered, k, ev.timestamp, windowEnd) {
+			if spec.steps[k-1].match(ev, p) && advances(entered, k, ev.timestamp, windowEnd) {
 				entered[k] = entered[k-1]
 			}
 		}

@@ -89,9 +89,9 @@ func (s *Server) lifecycleEntries(c teamClock, spec *lifecycleSpec) map[string][
 		if p == nil {
 			continue // the events-to-persons join drops deleted persons' events
 		}
-		ok := props.match(ev.props, p.props)
+		ok := props.match(ev.props, p)
 		for _, e := range spec.series { // every series is AND-ed into one filter
-			ok = ok && e.match(ev, p.props)
+			ok = ok && e.match(ev, p)
 		}
 		if !ok {
 			continue

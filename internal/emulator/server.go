@@ -179,6 +179,7 @@ func (s *Server) routes() {
 		handle(p+"cohorts/", s.handleCohorts)
 		s.queryRoutes(pre, handle)
 		s.insightRoutes(pre, handle)
+		s.actionRoutes(pre, handle)
 		c := pre + "/cohorts/"
 		handle(c, s.handleCohortCollection)
 		handle(c+"{cohort_id}/", s.handleCohortDetail)

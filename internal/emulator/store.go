@@ -72,6 +72,8 @@ type store struct {
 	postgresFails  int                       // Postgres batch deletes still to fail
 	cohorts        map[int]*cohort
 	nextCohortID   int
+	actions        map[int]*action
+	nextActionID   int
 	asyncQueries   map[string]*asyncQuery // by query id
 	insights       map[int]*insight       // saved insights, by id
 	nextInsightID  int
@@ -87,6 +89,8 @@ func newStore(teamID int) *store {
 		failures:       map[string][]*failureSpec{},
 		cohorts:        map[int]*cohort{},
 		nextCohortID:   1,
+		actions:        map[int]*action{},
+		nextActionID:   1,
 		asyncQueries:   map[string]*asyncQuery{},
 		insights:       map[int]*insight{},
 		nextInsightID:  1,

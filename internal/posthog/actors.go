@@ -28,10 +28,13 @@ type ActorsSource interface {
 	legacyUnsupported() error
 }
 
-// EventStep is an event with optional property filters: a lifecycle series
-// entry, a funnel step or a correlated event.
+// EventStep is an event, or a saved action, with optional property filters:
+// a lifecycle series entry, a funnel step or a correlated event. ActionID,
+// when not 0, names the action (docs/dev/posthog-behaviour.md#actions) and
+// Event is not used; only lifecycle series and funnel steps may name one.
 type EventStep struct {
 	Event      string
+	ActionID   int64
 	Properties []PropertyFilter
 }
 
@@ -73,10 +76,24 @@ type FunnelExclusion struct {
 
 // FunnelActorsRequest selects the persons who reached step Step (1-based)
 // or, for a negative Step, dropped off before step -Step
-// (docs/dev/posthog-behaviour.md#funnels).
+// (docs/dev/posthog-behaviour.md#funnels); with a Breakdown, only those
+// with its value.
 type FunnelActorsRequest struct {
-	Funnel Funnel
-	Step   int
+	Funnel    Funnel
+	Step      int
+	Breakdown *FunnelBreakdown
+}
+
+// FunnelBreakdown breaks the funnel down by one property and keeps the
+// persons whose breakdown value is Value, as clicking one breakdown bar of
+// PostHog's funnel does (docs/dev/posthog-behaviour.md#funnel-breakdowns).
+type FunnelBreakdown struct {
+	Type     BreakdownType // "" = not sent (PostHog: event)
+	Property string
+	// Value "" selects the persons without the property: PostHog's funnels
+	// read a missing property as "".
+	Value       string
+	Attribution BreakdownAttribution // "" = not sent (PostHog: first_touch)
 }
 
 // FunnelCorrelationActorsRequest selects the funnel entrants behind one
@@ -108,18 +125,64 @@ func (r FunnelCorrelationActorsRequest) validate() error {
 	if r.Event == nil && len(r.PropertyValues) == 0 {
 		return errors.New("posthog: a funnel correlation persons request needs an event or property values")
 	}
-	return nil
-}
-
-func (r LifecycleActorsRequest) legacyUnsupported() error {
-	if r.FilterTestAccounts {
-		return errLegacyTestAccounts
+	if r.Event != nil && r.Event.ActionID != 0 {
+		// The correlation runner takes an EventsNode only (docs/dev/posthog-behaviour.md#funnel-correlation).
+		return errors.New("posthog: a correlated event cannot be an action")
 	}
 	return nil
 }
 
-func (r FunnelActorsRequest) legacyUnsupported() error { return r.Funnel.legacyUnsupported() }
+func (r LifecycleActorsRequest) legacyUnsupported() error {
+	switch {
+	case r.FilterTestAccounts:
+		return errLegacyTestAccounts
+	case namesAction(r.Events):
+		return errLegacyActions
+	case hasCohortFilter(r.Properties) || stepsHaveCohortFilter(r.Events):
+		return errLegacyCohortFilters
+	}
+	return nil
+}
+
+// hasCohortFilter tells whether a filter list holds a cohort filter.
+func hasCohortFilter(filters []PropertyFilter) bool {
+	for _, f := range filters {
+		if f.Type == PropertyFilterCohort {
+			return true
+		}
+	}
+	return false
+}
+
+func stepsHaveCohortFilter(steps []EventStep) bool {
+	for _, s := range steps {
+		if hasCohortFilter(s.Properties) {
+			return true
+		}
+	}
+	return false
+}
+
+// namesAction tells whether a step names a saved action.
+func namesAction(steps []EventStep) bool {
+	for _, s := range steps {
+		if s.ActionID != 0 {
+			return true
+		}
+	}
+	return false
+}
+
+func (r FunnelActorsRequest) legacyUnsupported() error {
+	if r.Breakdown != nil {
+		return errLegacyBreakdown
+	}
+	return r.Funnel.legacyUnsupported()
+}
 func (r FunnelCorrelationActorsRequest) legacyUnsupported() error {
+	if hasCohortFilter(r.PropertyValues) || r.Event != nil && hasCohortFilter(r.Event.Properties) {
+		return errLegacyCohortFilters
+	}
 	return r.Funnel.legacyUnsupported()
 }
 
@@ -129,6 +192,10 @@ func (f Funnel) legacyUnsupported() error {
 		return errLegacyTestAccounts
 	case len(f.Exclusions) > 0:
 		return errLegacyExclusions
+	case namesAction(f.Steps):
+		return errLegacyActions
+	case hasCohortFilter(f.Properties) || stepsHaveCohortFilter(f.Steps):
+		return errLegacyCohortFilters
 	}
 	return nil
 }
@@ -136,8 +203,11 @@ func (f Funnel) legacyUnsupported() error {
 // The settings the client sends to the Query API only: rather than list
 // persons without them, the legacy endpoint is refused.
 var (
-	errLegacyTestAccounts = errors.New("posthog: filtering test accounts needs the Query API; this provider does not send it to the legacy endpoint")
-	errLegacyExclusions   = errors.New("posthog: funnel exclusions need the Query API; this provider does not send them to the legacy endpoint")
+	errLegacyTestAccounts  = errors.New("posthog: filtering test accounts needs the Query API; this provider does not send it to the legacy endpoint")
+	errLegacyExclusions    = errors.New("posthog: funnel exclusions need the Query API; this provider does not send them to the legacy endpoint")
+	errLegacyCohortFilters = errors.New("posthog: cohort property filters need the Query API; this provider does not send them to the legacy endpoint")
+	errLegacyBreakdown     = errors.New("posthog: funnel breakdowns need the Query API; this provider does not send them to the legacy endpoint")
+	errLegacyActions       = errors.New("posthog: actions as steps or series need the Query API; this provider does not send them to the legacy endpoint")
 )
 
 func (LifecycleActorsRequest) queryName() string         { return "lifecycle persons" }
@@ -147,7 +217,7 @@ func (FunnelCorrelationActorsRequest) queryName() string { return "funnel correl
 func (r LifecycleActorsRequest) querySource() actorsQuerySource {
 	return insightActorsQuery{
 		Source: lifecycleQuery{
-			Series:             newEventsNodes(r.Events),
+			Series:             newSeriesNodes(r.Events),
 			Interval:           r.Interval,
 			DateRange:          newDateRange(r.DateFrom, r.DateTo),
 			Properties:         r.Properties,
@@ -159,7 +229,21 @@ func (r LifecycleActorsRequest) querySource() actorsQuerySource {
 }
 
 func (r FunnelActorsRequest) querySource() actorsQuerySource {
-	return funnelsActorsQuery{Source: r.Funnel.query(), FunnelStep: r.Step}
+	q := funnelsActorsQuery{Source: r.Funnel.query(), FunnelStep: r.Step}
+	if b := r.Breakdown; b != nil {
+		q.Source.BreakdownFilter = &breakdownFilter{BreakdownType: b.Type, Breakdown: b.Property}
+		if b.Attribution != "" {
+			filter := funnelsFilter{}
+			if q.Source.FunnelsFilter != nil {
+				filter = *q.Source.FunnelsFilter
+			}
+			filter.BreakdownAttributionType = b.Attribution
+			q.Source.FunnelsFilter = &filter
+		}
+		value := b.Value
+		q.FunnelStepBreakdown = &value
+	}
+	return q
 }
 
 // querySource nests four deep: FunnelCorrelationActorsQuery →
@@ -197,7 +281,7 @@ func (r FunnelCorrelationActorsRequest) correlationType() correlationType {
 
 func (f Funnel) query() funnelsQuery {
 	q := funnelsQuery{
-		Series:             newEventsNodes(f.Steps),
+		Series:             newSeriesNodes(f.Steps),
 		DateRange:          newDateRange(f.DateFrom, f.DateTo),
 		Properties:         f.Properties,
 		FilterTestAccounts: f.FilterTestAccounts,

@@ -60,21 +60,47 @@ const (
 )
 
 // PropertyFilterType says whose property a filter reads: the "type" of the
-// schema's EventPropertyFilter and PersonPropertyFilter.
+// schema's EventPropertyFilter and PersonPropertyFilter, or "cohort" for its
+// CohortPropertyFilter.
 type PropertyFilterType string
 
 // The property filter types the client sends.
 const (
 	PropertyFilterEvent  PropertyFilterType = "event"
 	PropertyFilterPerson PropertyFilterType = "person"
+	// PropertyFilterCohort: Key "id", Value the cohort id (an integer),
+	// Operator in or not_in (docs/dev/posthog-behaviour.md#cohort-filters).
+	PropertyFilterCohort PropertyFilterType = "cohort"
+)
+
+// BreakdownType is the schema's BreakdownType, for the breakdowns the
+// client sends: an event or a person property.
+type BreakdownType string
+
+// The breakdown types the client sends.
+const (
+	BreakdownEvent  BreakdownType = "event"
+	BreakdownPerson BreakdownType = "person"
+)
+
+// BreakdownAttribution is the schema's BreakdownAttributionType, for the
+// attributions the client sends: which step event gives a person's
+// breakdown value (docs/dev/posthog-behaviour.md#funnel-breakdowns).
+type BreakdownAttribution string
+
+// The breakdown attributions the client sends.
+const (
+	BreakdownFirstTouch BreakdownAttribution = "first_touch"
+	BreakdownLastTouch  BreakdownAttribution = "last_touch"
 )
 
 // PropertyOperator is the schema's PropertyOperator, such as exact, is_not,
 // icontains, gt or is_set.
 type PropertyOperator string
 
-// PropertyFilter is the schema's EventPropertyFilter or PersonPropertyFilter
-// (they differ only in Type). The legacy endpoints read the same shape.
+// PropertyFilter is the schema's EventPropertyFilter, PersonPropertyFilter
+// or CohortPropertyFilter (they differ in Type; a cohort filter's Value is
+// an integer). The legacy endpoints read the same shape.
 type PropertyFilter struct {
 	Type PropertyFilterType `json:"type"`
 	Key  string             `json:"key"`
@@ -135,7 +161,7 @@ type insightActorsQuery struct {
 
 // lifecycleQuery is the schema's LifecycleQuery.
 type lifecycleQuery struct {
-	Series     []eventsNode     `json:"series"`
+	Series     []seriesNode     `json:"series"`
 	Interval   IntervalType     `json:"interval,omitempty"`
 	DateRange  *dateRange       `json:"dateRange,omitempty"`
 	Properties []PropertyFilter `json:"properties,omitempty"`
@@ -145,17 +171,28 @@ type lifecycleQuery struct {
 
 // funnelsActorsQuery is the schema's FunnelsActorsQuery. FunnelStep 0 is
 // omitted: PostHog then lists everyone who entered the funnel.
+// FunnelStepBreakdown nil is omitted; a pointer to "" is sent, as "" is a
+// breakdown value (the persons without the property).
 type funnelsActorsQuery struct {
-	Source     funnelsQuery `json:"source"`
-	FunnelStep int          `json:"funnelStep,omitempty"`
+	Source              funnelsQuery `json:"source"`
+	FunnelStep          int          `json:"funnelStep,omitempty"`
+	FunnelStepBreakdown *string      `json:"funnelStepBreakdown,omitempty"`
+}
+
+// breakdownFilter is the schema's BreakdownFilter with one property; it has
+// no kind.
+type breakdownFilter struct {
+	BreakdownType BreakdownType `json:"breakdown_type,omitempty"`
+	Breakdown     string        `json:"breakdown"`
 }
 
 // funnelsQuery is the schema's FunnelsQuery.
 type funnelsQuery struct {
-	Series        []eventsNode     `json:"series"`
-	DateRange     *dateRange       `json:"dateRange,omitempty"`
-	FunnelsFilter *funnelsFilter   `json:"funnelsFilter,omitempty"`
-	Properties    []PropertyFilter `json:"properties,omitempty"`
+	Series          []seriesNode     `json:"series"`
+	DateRange       *dateRange       `json:"dateRange,omitempty"`
+	FunnelsFilter   *funnelsFilter   `json:"funnelsFilter,omitempty"`
+	BreakdownFilter *breakdownFilter `json:"breakdownFilter,omitempty"`
+	Properties      []PropertyFilter `json:"properties,omitempty"`
 	// FilterTestAccounts applies the project's test-account filters.
 	FilterTestAccounts bool `json:"filterTestAccounts,omitempty"`
 }
@@ -166,10 +203,13 @@ type funnelsFilter struct {
 	FunnelWindowIntervalUnit FunnelWindowUnit `json:"funnelWindowIntervalUnit,omitempty"`
 	FunnelOrderType          StepOrder        `json:"funnelOrderType,omitempty"`
 	Exclusions               []exclusionNode  `json:"exclusions,omitempty"`
+	// BreakdownAttributionType "" is omitted: PostHog then uses first_touch.
+	BreakdownAttributionType BreakdownAttribution `json:"breakdownAttributionType,omitempty"`
 }
 
 func (f funnelsFilter) empty() bool {
-	return f.FunnelWindowInterval == 0 && f.FunnelWindowIntervalUnit == "" && f.FunnelOrderType == "" && len(f.Exclusions) == 0
+	return f.FunnelWindowInterval == 0 && f.FunnelWindowIntervalUnit == "" && f.FunnelOrderType == "" &&
+		len(f.Exclusions) == 0 && f.BreakdownAttributionType == ""
 }
 
 // exclusionNode is the schema's FunnelExclusionEventsNode: an EventsNode
@@ -196,11 +236,27 @@ type funnelCorrelationActorsQuery struct {
 	FunnelCorrelationPropertyValues  []PropertyFilter       `json:"funnelCorrelationPropertyValues,omitempty"`
 }
 
+// seriesNode is a lifecycle series entry or a funnel step: an eventsNode
+// or an actionsNode.
+type seriesNode interface {
+	json.Marshaler
+	seriesNode()
+}
+
 // eventsNode is the schema's EventsNode for one named event.
 type eventsNode struct {
 	Event      string           `json:"event"`
 	Properties []PropertyFilter `json:"properties,omitempty"`
 }
+
+// actionsNode is the schema's ActionsNode: a saved action, by id.
+type actionsNode struct {
+	ID         int64            `json:"id"`
+	Properties []PropertyFilter `json:"properties,omitempty"`
+}
+
+func (eventsNode) seriesNode()  {}
+func (actionsNode) seriesNode() {}
 
 // dateRange is the schema's DateRange; it has no kind.
 type dateRange struct {
@@ -252,6 +308,11 @@ func (n eventsNode) MarshalJSON() ([]byte, error) {
 	return withKind("EventsNode", plain(n))
 }
 
+func (n actionsNode) MarshalJSON() ([]byte, error) {
+	type plain actionsNode
+	return withKind("ActionsNode", plain(n))
+}
+
 func (n exclusionNode) MarshalJSON() ([]byte, error) {
 	type plain exclusionNode
 	return withKind("EventsNode", plain(n))
@@ -283,7 +344,16 @@ func newDateRange(from, to string) *dateRange {
 }
 
 func newEventsNode(e EventStep) eventsNode {
-	return eventsNode(e)
+	return eventsNode{Event: e.Event, Properties: e.Properties}
+}
+
+// newSeriesNode is the ActionsNode of a step naming an action, otherwise
+// its EventsNode.
+func newSeriesNode(e EventStep) seriesNode {
+	if e.ActionID != 0 {
+		return actionsNode{ID: e.ActionID, Properties: e.Properties}
+	}
+	return newEventsNode(e)
 }
 
 func newExclusionNodes(exclusions []FunnelExclusion) []exclusionNode {
@@ -297,10 +367,10 @@ func newExclusionNodes(exclusions []FunnelExclusion) []exclusionNode {
 	return out
 }
 
-func newEventsNodes(events []EventStep) []eventsNode {
-	out := make([]eventsNode, len(events))
+func newSeriesNodes(events []EventStep) []seriesNode {
+	out := make([]seriesNode, len(events))
 	for i, e := range events {
-		out[i] = newEventsNode(e)
+		out[i] = newSeriesNode(e)
 	}
 	return out
 }

@@ -28,9 +28,9 @@ import (
 func funnelActorsAttributes() map[string]schema.Attribute {
 	attrs := actorsCommonAttributes("funnel")
 	attrs["steps"] = schema.ListNestedAttribute{
-		MarkdownDescription: "The funnel steps in order, at least two. Each is an event with optional property filters.",
+		MarkdownDescription: "The funnel steps in order, at least two. Each is an event or a saved action, with optional property filters.",
 		Required:            true,
-		NestedObject:        eventStepObject("step"),
+		NestedObject:        seriesStepObject("step"),
 		Validators:          []validator.List{listvalidator.SizeAtLeast(2)},
 	}
 	attrs["window_interval"] = schema.Int64Attribute{
@@ -82,11 +82,11 @@ func exclusionObject() schema.NestedAttributeObject {
 // funnel data source models embed.
 type funnelActorsModel struct {
 	actorsCommonModel
-	Steps          []eventStepModel `tfsdk:"steps"`
-	WindowInterval types.Int64      `tfsdk:"window_interval"`
-	WindowUnit     types.String     `tfsdk:"window_unit"`
-	OrderType      types.String     `tfsdk:"order_type"`
-	Exclusions     []exclusionModel `tfsdk:"exclusions"`
+	Steps          []seriesStepModel `tfsdk:"steps"`
+	WindowInterval types.Int64       `tfsdk:"window_interval"`
+	WindowUnit     types.String      `tfsdk:"window_unit"`
+	OrderType      types.String      `tfsdk:"order_type"`
+	Exclusions     []exclusionModel  `tfsdk:"exclusions"`
 }
 
 type exclusionModel struct {
@@ -100,7 +100,7 @@ type exclusionModel struct {
 func (m funnelActorsModel) funnel() posthog.Funnel {
 	from, to := m.dates()
 	return posthog.Funnel{
-		Steps:              eventSteps(m.Steps),
+		Steps:              seriesSteps(m.Steps),
 		DateFrom:           from,
 		DateTo:             to,
 		WindowInterval:     int(m.WindowInterval.ValueInt64()),
@@ -147,7 +147,7 @@ func (exclusionRangeValidator) ValidateDataSource(ctx context.Context, req datas
 	if resp.Diagnostics.HasError() || stepList.IsUnknown() || exclusionList.IsUnknown() || exclusionList.IsNull() {
 		return
 	}
-	var steps []eventStepModel
+	var steps []seriesStepModel
 	var exclusions []exclusionModel
 	// Unknown elements fail the conversion; they are checked once known.
 	if stepList.ElementsAs(ctx, &steps, false).HasError() || exclusionList.ElementsAs(ctx, &exclusions, false).HasError() {
@@ -162,7 +162,7 @@ func (exclusionRangeValidator) ValidateDataSource(ctx context.Context, req datas
 
 // exclusionProblem says what is wrong with an exclusion, or "" when nothing
 // is or when unknown values leave it open.
-func exclusionProblem(ex exclusionModel, steps []eventStepModel) string {
+func exclusionProblem(ex exclusionModel, steps []seriesStepModel) string {
 	if ex.FunnelFromStep.IsUnknown() || ex.FunnelToStep.IsUnknown() || ex.FunnelFromStep.IsNull() || ex.FunnelToStep.IsNull() {
 		return ""
 	}
@@ -181,7 +181,7 @@ func exclusionProblem(ex exclusionModel, steps []eventStepModel) string {
 		return ""
 	}
 	for k := from; k <= to; k++ {
-		if st := steps[k]; !st.Event.IsUnknown() && st.Event.ValueString() == ex.Event.ValueString() {
+		if st := steps[k]; !st.Event.IsUnknown() && !st.Event.IsNull() && st.Event.ValueString() == ex.Event.ValueString() {
 			return fmt.Sprintf("the event %q is step %d of the funnel, inside the excluded range %d to %d: PostHog refuses "+
 				"an exclusion on a step's event.", ex.Event.ValueString(), k, from, to)
 		}

@@ -22,11 +22,13 @@ type actorsCommonModel struct {
 	DateTo     types.String          `tfsdk:"date_to"`
 	Properties []propertyFilterModel `tfsdk:"properties"`
 	// FilterTestAccounts is filter_test_accounts; null means false.
-	FilterTestAccounts types.Bool         `tfsdk:"filter_test_accounts"`
-	Persons            []actorPersonModel `tfsdk:"persons"`
-	HasMore            types.Bool         `tfsdk:"has_more"`
-	APIUsed            types.String       `tfsdk:"api_used"`
-	Timeouts           timeouts.Value     `tfsdk:"timeouts"`
+	FilterTestAccounts types.Bool `tfsdk:"filter_test_accounts"`
+	// AggregationGroupTypeIndex is always null: its validator refuses a value.
+	AggregationGroupTypeIndex types.Int64        `tfsdk:"aggregation_group_type_index"`
+	Persons                   []actorPersonModel `tfsdk:"persons"`
+	HasMore                   types.Bool         `tfsdk:"has_more"`
+	APIUsed                   types.String       `tfsdk:"api_used"`
+	Timeouts                  timeouts.Value     `tfsdk:"timeouts"`
 }
 
 type propertyFilterModel struct {
@@ -39,6 +41,13 @@ type propertyFilterModel struct {
 
 type eventStepModel struct {
 	Event      types.String          `tfsdk:"event"`
+	Properties []propertyFilterModel `tfsdk:"properties"`
+}
+
+// seriesStepModel is the model of seriesStepObject.
+type seriesStepModel struct {
+	Event      types.String          `tfsdk:"event"`
+	ActionID   types.Int64           `tfsdk:"action_id"`
 	Properties []propertyFilterModel `tfsdk:"properties"`
 }
 
@@ -62,7 +71,7 @@ func (m actorsCommonModel) dates() (string, string) {
 }
 
 // propertyFilters converts property filters, filling in the defaults the
-// schema documents: operator exact, type event.
+// schema documents: type event, operator exact (in for a cohort filter).
 func propertyFilters(models []propertyFilterModel) []posthog.PropertyFilter {
 	if len(models) == 0 {
 		return nil
@@ -74,13 +83,19 @@ func propertyFilters(models []propertyFilterModel) []posthog.PropertyFilter {
 			Operator: posthog.PropertyOperator(m.Operator.ValueString()),
 			Type:     posthog.PropertyFilterType(m.Type.ValueString()),
 		}
-		if f.Operator == "" {
-			f.Operator = "exact"
-		}
 		if f.Type == "" {
 			f.Type = posthog.PropertyFilterEvent
 		}
 		f.Value = m.value()
+		switch {
+		case f.Type == posthog.PropertyFilterCohort:
+			if f.Operator == "" {
+				f.Operator = "in"
+			}
+			f.Value = cohortValue(f.Value)
+		case f.Operator == "":
+			f.Operator = "exact"
+		}
 		out[i] = f
 	}
 	return out
@@ -103,14 +118,25 @@ func (m propertyFilterModel) value() any {
 	return nil
 }
 
-func eventSteps(models []eventStepModel) []posthog.EventStep {
+func seriesSteps(models []seriesStepModel) []posthog.EventStep {
 	out := make([]posthog.EventStep, len(models))
 	for i, m := range models {
-		out[i] = eventStep(m)
+		out[i] = posthog.EventStep{Event: m.Event.ValueString(), ActionID: m.ActionID.ValueInt64(), Properties: propertyFilters(m.Properties)}
 	}
 	return out
 }
 
 func eventStep(m eventStepModel) posthog.EventStep {
 	return posthog.EventStep{Event: m.Event.ValueString(), Properties: propertyFilters(m.Properties)}
+}
+
+// cohortValue is a cohort filter's value as the integer the schema wants;
+// cohortFilterValidator has accepted it already.
+func cohortValue(v any) any {
+	if text, ok := v.(string); ok {
+		if n, ok := cohortID(text); ok {
+			return n
+		}
+	}
+	return v
 }

@@ -5,9 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
@@ -17,14 +19,14 @@ import (
 
 var propertyOperators = []string{
 	"exact", "is_not", "icontains", "not_icontains", "regex", "not_regex", "gt", "gte", "lt", "lte",
-	"is_set", "is_not_set", "is_date_exact", "is_date_before", "is_date_after",
+	"is_set", "is_not_set", "is_date_exact", "is_date_before", "is_date_after", "in", "not_in",
 }
 
 func propertyFilterObject() schema.NestedAttributeObject {
 	return schema.NestedAttributeObject{
 		Attributes: map[string]schema.Attribute{
 			"key": schema.StringAttribute{
-				MarkdownDescription: "The property name, such as `$browser` or `email`.",
+				MarkdownDescription: "The property name, such as `$browser` or `email`; `id` for a cohort filter.",
 				Required:            true,
 				Validators:          []validator.String{stringvalidator.LengthAtLeast(1)},
 			},
@@ -43,17 +45,21 @@ func propertyFilterObject() schema.NestedAttributeObject {
 				Validators: []validator.String{filterValueJSONValidator{}},
 			},
 			"operator": schema.StringAttribute{
-				MarkdownDescription: "How to compare: one of `" + strings.Join(propertyOperators, "`, `") + "`. Defaults to `exact`.",
-				Optional:            true,
-				Validators:          []validator.String{stringvalidator.OneOf(propertyOperators...)},
+				MarkdownDescription: "How to compare: one of `" + strings.Join(propertyOperators, "`, `") + "`. Defaults to " +
+					"`exact`. `in` and `not_in` are for cohort filters only, where `in` is the default.",
+				Optional:   true,
+				Validators: []validator.String{stringvalidator.OneOf(propertyOperators...)},
 			},
 			"type": schema.StringAttribute{
-				MarkdownDescription: "Whose property it is: `event` (the default) or `person`.",
-				Optional:            true,
-				Validators:          []validator.String{stringvalidator.OneOf("event", "person")},
+				MarkdownDescription: "Whose property it is: `event` (the default) or `person`; or `cohort` for membership of a " +
+					"PostHog cohort, static or dynamic: `key = \"id\"`, the cohort's id as `value` (or `value_json`), and " +
+					"`operator` `in` (the default: persons in the cohort) or `not_in` (persons not in it). A cohort filter " +
+					"keeps or drops all of a person's events. Needs the Query API.",
+				Optional:   true,
+				Validators: []validator.String{stringvalidator.OneOf("event", "person", "cohort")},
 			},
 		},
-		Validators: []validator.Object{propertyValueValidator{}},
+		Validators: []validator.Object{propertyValueValidator{}, cohortFilterValidator{}},
 	}
 }
 
@@ -164,4 +170,79 @@ func jsonKind(v any) string {
 		return "an object"
 	}
 	return "a value"
+}
+
+// cohortFilterValidator checks the shape of PostHog's CohortPropertyFilter
+// (docs/dev/posthog-behaviour.md#cohort-filters): key id, an integer cohort
+// id, operator in or not_in; and keeps in and not_in to cohort filters.
+type cohortFilterValidator struct{}
+
+func (cohortFilterValidator) Description(context.Context) string {
+	return "a cohort filter has key id, a cohort id as its value and the operator in or not_in; only cohort filters take in and not_in"
+}
+
+func (v cohortFilterValidator) MarkdownDescription(ctx context.Context) string {
+	return v.Description(ctx)
+}
+
+func (cohortFilterValidator) ValidateObject(_ context.Context, req validator.ObjectRequest, resp *validator.ObjectResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	attrs := req.ConfigValue.Attributes()
+	typ, _ := attrs["type"].(types.String)
+	op, _ := attrs["operator"].(types.String)
+	if typ.IsUnknown() || op.IsUnknown() {
+		return
+	}
+	cohortOp := op.ValueString() == "in" || op.ValueString() == "not_in"
+	if typ.ValueString() != "cohort" {
+		if cohortOp {
+			resp.Diagnostics.AddAttributeError(req.Path.AtName("operator"), "Cohort operator on a property",
+				fmt.Sprintf("The %s operator is for cohort filters (type = \"cohort\"); to compare a property with several "+
+					"values use exact or is_not with a list in value_json.", op.ValueString()))
+		}
+		return
+	}
+	if !op.IsNull() && !cohortOp {
+		resp.Diagnostics.AddAttributeError(req.Path.AtName("operator"), "Invalid cohort filter operator",
+			fmt.Sprintf("A cohort filter takes the operator in or not_in, not %s.", op.ValueString()))
+	}
+	if key, _ := attrs["key"].(types.String); !key.IsUnknown() && key.ValueString() != "id" {
+		resp.Diagnostics.AddAttributeError(req.Path.AtName("key"), "Invalid cohort filter key",
+			fmt.Sprintf("A cohort filter's key is \"id\" (the cohort's id goes in value), not %q.", key.ValueString()))
+	}
+	if problem := cohortIDProblem(attrs); problem != "" {
+		resp.Diagnostics.AddAttributeError(req.Path.AtName("value"), "Invalid cohort id", problem)
+	}
+}
+
+// cohortIDProblem says what is wrong with a cohort filter's value, or "".
+func cohortIDProblem(attrs map[string]attr.Value) string {
+	value, _ := attrs["value"].(types.String)
+	valueJSON, _ := attrs["value_json"].(types.String)
+	var text string
+	switch {
+	case value.IsUnknown() || valueJSON.IsUnknown():
+		return ""
+	case !value.IsNull():
+		text = value.ValueString()
+	case !valueJSON.IsNull():
+		text = valueJSON.ValueString()
+	default:
+		return "" // propertyValueValidator reports the missing value
+	}
+	if _, ok := cohortID(text); !ok {
+		return fmt.Sprintf("A cohort filter's value is a cohort id, a positive whole number, not %s.", text)
+	}
+	return ""
+}
+
+// cohortID reads a cohort id written as digits.
+func cohortID(text string) (json.Number, bool) {
+	n, err := strconv.ParseInt(text, 10, 64)
+	if err != nil || n < 1 {
+		return "", false
+	}
+	return json.Number(strconv.FormatInt(n, 10)), true
 }

@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
@@ -86,6 +87,15 @@ func actorsCommonAttributes(what string) map[string]schema.Attribute {
 				"fallback to the legacy endpoint, the data source fails instead of listing persons unfiltered.",
 			Optional: true,
 		},
+		"aggregation_group_type_index": schema.Int64Attribute{
+			MarkdownDescription: "Not supported, and an error when set. In PostHog's \"Aggregating by\" choice, a group " +
+				"type index makes the " + what + " count groups (companies, teams) instead of persons, and the Query API then " +
+				"lists groups, identified by group keys, not persons: there is no person list to return, and a group key " +
+				"must never reach `posthog_person_deletion`. To list persons of one company or team, filter on a person " +
+				"property or a cohort instead.",
+			Optional:   true,
+			Validators: []validator.Int64{groupAggregationValidator{}},
+		},
 		"persons": schema.ListNestedAttribute{
 			MarkdownDescription: "The persons found, at most `limit` of them, in PostHog's order. Persons deleted since " +
 				"they matched are left out, as in PostHog's own person lists: PostHog joins the matching actors to its " +
@@ -142,4 +152,79 @@ func eventStepObject(what string) schema.NestedAttributeObject {
 			},
 		},
 	}
+}
+
+// seriesStepObject is a funnel step or lifecycle series entry: an event or a
+// saved action, exactly one of them, with optional property filters.
+func seriesStepObject(what string) schema.NestedAttributeObject {
+	obj := eventStepObject(what)
+	obj.Attributes["event"] = schema.StringAttribute{
+		MarkdownDescription: "The event name, such as `$pageview`. Set this or `action_id`.",
+		Optional:            true,
+		Validators:          []validator.String{stringvalidator.LengthAtLeast(1)},
+	}
+	obj.Attributes["action_id"] = schema.Int64Attribute{
+		MarkdownDescription: "The id of a saved PostHog action (Data management, Actions) instead of an event: the " +
+			what + " matches the events the action matches, as in PostHog's insights. Set this or `event`. Needs the " +
+			"Query API.",
+		Optional:   true,
+		Validators: []validator.Int64{int64validator.AtLeast(1)},
+	}
+	obj.Validators = []validator.Object{eventOrActionValidator{}}
+	return obj
+}
+
+// eventOrActionValidator requires exactly one of event and action_id.
+type eventOrActionValidator struct{}
+
+func (eventOrActionValidator) Description(context.Context) string {
+	return "exactly one of event and action_id must be set"
+}
+
+func (v eventOrActionValidator) MarkdownDescription(ctx context.Context) string {
+	return v.Description(ctx)
+}
+
+func (eventOrActionValidator) ValidateObject(_ context.Context, req validator.ObjectRequest, resp *validator.ObjectResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	attrs := req.ConfigValue.Attributes()
+	event, _ := attrs["event"].(types.String)
+	actionID, _ := attrs["action_id"].(types.Int64)
+	if event.IsUnknown() || actionID.IsUnknown() {
+		return
+	}
+	switch {
+	case !event.IsNull() && !actionID.IsNull():
+		resp.Diagnostics.AddAttributeError(req.Path.AtName("action_id"), "Both event and action_id",
+			"A step names an event or a saved action, not both: remove event or action_id.")
+	case event.IsNull() && actionID.IsNull():
+		resp.Diagnostics.AddAttributeError(req.Path.AtName("event"), "Missing event or action_id",
+			"Set event (an event name) or action_id (the id of a saved action).")
+	}
+}
+
+// groupAggregationValidator refuses aggregation_group_type_index: with it
+// PostHog's actors are groups, not persons
+// (docs/dev/posthog-behaviour.md#group-aggregation).
+type groupAggregationValidator struct{}
+
+func (groupAggregationValidator) Description(context.Context) string {
+	return "must not be set: with group aggregation PostHog lists groups, not persons"
+}
+
+func (v groupAggregationValidator) MarkdownDescription(ctx context.Context) string {
+	return v.Description(ctx)
+}
+
+func (groupAggregationValidator) ValidateInt64(_ context.Context, req validator.Int64Request, resp *validator.Int64Response) {
+	if req.ConfigValue.IsNull() {
+		return
+	}
+	resp.Diagnostics.AddAttributeError(req.Path, "Group aggregation lists groups, not persons",
+		"With aggregation_group_type_index, PostHog's insight counts groups (such as companies) and its Query API lists "+
+			"the groups of a step or bucket, identified by their group keys, not persons. This data source lists persons, "+
+			"so it does not offer it: remove aggregation_group_type_index. To find the persons of one company or team, "+
+			"filter on a person property or a cohort instead.")
 }

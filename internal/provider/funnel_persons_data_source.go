@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -30,7 +31,67 @@ type funnelPersonsDataSource struct {
 
 type funnelPersonsModel struct {
 	funnelActorsModel
-	Step types.Int64 `tfsdk:"step"`
+	Step      types.Int64     `tfsdk:"step"`
+	Breakdown *breakdownModel `tfsdk:"breakdown"`
+}
+
+type breakdownModel struct {
+	Property    types.String `tfsdk:"property"`
+	Type        types.String `tfsdk:"type"`
+	Value       types.String `tfsdk:"value"`
+	Attribution types.String `tfsdk:"attribution"`
+}
+
+// request is the posthog.FunnelBreakdown of the configuration, or nil.
+func (m *breakdownModel) request() *posthog.FunnelBreakdown {
+	if m == nil {
+		return nil
+	}
+	return &posthog.FunnelBreakdown{
+		Type:        posthog.BreakdownType(m.Type.ValueString()),
+		Property:    m.Property.ValueString(),
+		Value:       m.Value.ValueString(),
+		Attribution: posthog.BreakdownAttribution(m.Attribution.ValueString()),
+	}
+}
+
+// breakdownAttribute is the breakdown argument: the property the funnel is
+// broken down by and the value whose persons to list
+// (docs/dev/posthog-behaviour.md#funnel-breakdowns).
+func breakdownAttribute() schema.SingleNestedAttribute {
+	return schema.SingleNestedAttribute{
+		MarkdownDescription: "Lists only the persons of one breakdown value, as clicking one bar of a funnel broken " +
+			"down by a property does in PostHog. The funnel is broken down by `property` and only persons whose " +
+			"breakdown value equals `value` are listed. Needs the Query API.",
+		Optional: true,
+		Attributes: map[string]schema.Attribute{
+			"property": schema.StringAttribute{
+				MarkdownDescription: "The property the funnel is broken down by, such as `$browser` or `plan`.",
+				Required:            true,
+				Validators:          []validator.String{stringvalidator.LengthAtLeast(1)},
+			},
+			"type": schema.StringAttribute{
+				MarkdownDescription: "Whose property it is: `event` (the default; the property of the step event that " +
+					"`attribution` picks) or `person`.",
+				Optional:   true,
+				Validators: []validator.String{stringvalidator.OneOf("event", "person")},
+			},
+			"value": schema.StringAttribute{
+				MarkdownDescription: "The breakdown value whose persons to list, as text: PostHog compares breakdown values " +
+					"as strings, so a number is written as it reads (`95`) and a boolean as `true` or `false`. An empty " +
+					"string lists the persons none of whose funnel events has the property (PostHog's funnels read a missing " +
+					"property as an empty string).",
+				Required: true,
+			},
+			"attribution": schema.StringAttribute{
+				MarkdownDescription: "For an event property, which of the person's funnel events gives its breakdown " +
+					"value: `first_touch` (the default, as in PostHog: the earliest one that has the property) or " +
+					"`last_touch` (the latest one that has it).",
+				Optional:   true,
+				Validators: []validator.String{stringvalidator.OneOf("first_touch", "last_touch")},
+			},
+		},
+	}
 }
 
 func (d *funnelPersonsDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
@@ -47,6 +108,7 @@ func (d *funnelPersonsDataSource) Schema(ctx context.Context, _ datasource.Schem
 		Required:   true,
 		Validators: []validator.Int64{funnelStepValidator{}},
 	}
+	attrs["breakdown"] = breakdownAttribute()
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "Lists the persons who converted at, or dropped off before, one step of a funnel: the " +
 			"persons behind one bar of PostHog's funnel insight. It uses the Query API (`FunnelsActorsQuery` over a " +
@@ -71,7 +133,7 @@ func (d *funnelPersonsDataSource) Read(ctx context.Context, req datasource.ReadR
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	request := posthog.FunnelActorsRequest{Funnel: model.funnel(), Step: int(model.Step.ValueInt64())}
+	request := posthog.FunnelActorsRequest{Funnel: model.funnel(), Step: int(model.Step.ValueInt64()), Breakdown: model.Breakdown.request()}
 	model.read(ctx, d.data, "funnel persons", request, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return

@@ -30,10 +30,10 @@ type lifecyclePersonsDataSource struct {
 
 type lifecyclePersonsModel struct {
 	actorsCommonModel
-	Events   []eventStepModel `tfsdk:"events"`
-	Interval types.String     `tfsdk:"interval"`
-	Day      types.String     `tfsdk:"day"`
-	Status   types.String     `tfsdk:"status"`
+	Events   []seriesStepModel `tfsdk:"events"`
+	Interval types.String      `tfsdk:"interval"`
+	Day      types.String      `tfsdk:"day"`
+	Status   types.String      `tfsdk:"status"`
 }
 
 var lifecycleStatuses = []string{"new", "returning", "resurrecting", "dormant"}
@@ -45,10 +45,10 @@ func (d *lifecyclePersonsDataSource) Metadata(_ context.Context, req datasource.
 func (d *lifecyclePersonsDataSource) Schema(ctx context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
 	attrs := actorsCommonAttributes("lifecycle")
 	attrs["events"] = schema.ListNestedAttribute{
-		MarkdownDescription: "The events that count as activity, each with optional property filters. PostHog combines " +
+		MarkdownDescription: "The events, or saved actions, that count as activity, each with optional property filters. PostHog combines " +
 			"all entries with AND: an event counts when it matches every entry, so one entry is the usual choice.",
 		Required:     true,
-		NestedObject: eventStepObject("entry"),
+		NestedObject: seriesStepObject("entry"),
 		Validators:   []validator.List{listvalidator.SizeAtLeast(1)},
 	}
 	attrs["interval"] = schema.StringAttribute{
@@ -96,7 +96,7 @@ func (d *lifecyclePersonsDataSource) Read(ctx context.Context, req datasource.Re
 	}
 	from, to := model.dates()
 	request := posthog.LifecycleActorsRequest{
-		Events:             eventSteps(model.Events),
+		Events:             seriesSteps(model.Events),
 		DateFrom:           from,
 		DateTo:             to,
 		Interval:           posthog.IntervalType(model.Interval.ValueString()),

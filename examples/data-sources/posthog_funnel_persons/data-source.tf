@@ -2,7 +2,9 @@
 # (step = -3: they did step 2 but not step 3).
 data "posthog_funnel_persons" "abandoned_checkout" {
   steps = [
-    { event = "viewed product" },
+    # A step can be a saved action (its id, from PostHog's Data management,
+    # Actions) instead of an event.
+    { action_id = 42 },
     { event = "started checkout" },
     {
       event = "paid"
@@ -49,4 +51,22 @@ data "posthog_funnel_persons" "abandoned_checkout" {
 
 output "abandoned_checkout_ids" {
   value = [for p in data.posthog_funnel_persons.abandoned_checkout.persons : p.distinct_ids[0]]
+}
+
+# The persons behind one bar of a funnel broken down by browser: those who
+# signed up on Safari (by PostHog's default first-touch attribution, the
+# earliest of their funnel events that has a browser) and did not verify
+# their email.
+data "posthog_funnel_persons" "unverified_safari_signups" {
+  steps = [
+    { event = "signed up" },
+    { event = "verified email" },
+  ]
+  date_from = "-30d"
+  step      = -2
+
+  breakdown = {
+    property = "$browser"
+    value    = "Safari"
+  }
 }

@@ -28,6 +28,14 @@ data "posthog_lifecycle_persons" "resurrected" {
 
   # Leave out the project's test accounts.
   filter_test_accounts = true
+
+  # Only members of a cohort (its id, from the cohort's URL in PostHog);
+  # operator = "not_in" would leave them out instead.
+  properties = [{
+    type  = "cohort"
+    key   = "id"
+    value = "17"
+  }]
 }
 
 output "resurrected_emails" {
