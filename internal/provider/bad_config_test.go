@@ -77,7 +77,7 @@ resource "posthog_person_deletion" "test" {
 		{"resource: duplicate uuids by case", deletion(fmt.Sprintf(`uuids = [%q, %q]`, uuid, strings.ToUpper(uuid))), `Duplicate id.*remove one of them`},
 		{"resource: both lists", deletion(fmt.Sprintf("distinct_ids = [\"alice\"]\nuuids = [%q]", uuid)), `Invalid Attribute Combination.*distinct_ids.*uuids`},
 		{"resource: list and file", deletion(fmt.Sprintf("distinct_ids = [\"alice\"]\ndistinct_ids_file = %q", dupFile)), `Invalid Attribute Combination`},
-		{"resource: neither list", deletion(`delete_events = true`), `Exactly one of these attributes must be configured: \[distinct_ids,uuids,emails,distinct_ids_file,uuids_file,distinct_ids_wo,uuids_wo\]`},
+		{"resource: neither list", deletion(`delete_events = true`), `Exactly one of these attributes must be configured: \[distinct_ids,uuids,emails,distinct_ids_file,uuids_file,tickets_file,distinct_ids_wo,uuids_wo\]`},
 		// posthog_person_deletion: flags
 		{"resource: keep_person alone", deletion("distinct_ids = [\"alice\"]\nkeep_person = true"), `keep_person deletes nothing on its own.*set delete_events = true and/or delete_recordings = true`},
 		{"resource: keep_person with both deletes off", deletion("distinct_ids = [\"alice\"]\nkeep_person = true\ndelete_events = false\ndelete_recordings = false"), `keep_person deletes nothing on its own`},

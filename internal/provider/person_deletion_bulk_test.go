@@ -288,6 +288,12 @@ func TestAccPersonDeletion_BulkFileValidation(t *testing.T) {
 		{"file and list", fmt.Sprintf("distinct_ids_file = %q\n  distinct_ids = [\"a\"]", write("ok.txt", "a\n")),
 			`(?s)Invalid Attribute Combination`},
 		{"empty path", `distinct_ids_file = ""`, `(?s)distinct_ids_file.*at least 1`},
+		{"tickets repeat an id", fmt.Sprintf(`tickets_file = %q`, write("t1.json", `{"T-1": ["a", "a"], "T-2": ["b"]}`)),
+			`(?s)Invalid tickets file.*1 tickets list the same distinct id twice: "T-1"`},
+		{"tickets not an object", fmt.Sprintf(`tickets_file = %q`, write("t2.json", `["a", "b"]`)),
+			`(?s)Invalid tickets file.*one JSON object that maps each ticket`},
+		{"tickets and list", fmt.Sprintf("tickets_file = %q\n  distinct_ids = [\"a\"]", write("t3.json", `{"T-1": ["a"]}`)),
+			`(?s)Invalid Attribute Combination`},
 	}
 	// The cases run in parallel; the group returns when they have all ended.
 	t.Run("cases", func(t *testing.T) {

@@ -20,7 +20,7 @@ func TestAccPersonDeletion_PlanTimeValidation(t *testing.T) {
 		{"both lists", fmt.Sprintf(`
   distinct_ids = ["alice"]
   uuids        = [%q]`, uuid), `(?s)Invalid Attribute Combination.*distinct_ids.*uuids`},
-		{"neither list", `delete_events = true`, `(?s)Exactly one of these attributes must be configured:\s+\[distinct_ids,uuids,emails,distinct_ids_file,uuids_file,distinct_ids_wo,uuids_wo\]`},
+		{"neither list", `delete_events = true`, `(?s)Exactly one of these attributes must be configured:\s+\[distinct_ids,uuids,emails,distinct_ids_file,uuids_file,tickets_file,distinct_ids_wo,uuids_wo\]`},
 		{"empty id", `distinct_ids = ["alice", ""]`, `Empty distinct id`},
 		{"blank id", `distinct_ids = ["  "]`, `Empty distinct id`},
 		{"duplicate ids", `distinct_ids = ["alice", "bob", "alice"]`, `(?s)Duplicate id.*"alice" is listed twice`},
