@@ -169,6 +169,22 @@ func TestRenderStepTable(t *testing.T) {
 	}
 }
 
+func TestReportWithSteps(t *testing.T) {
+	got := report(runResults{machine: "- machine\n", steps: stepSample(), took: time.Minute})
+	if strings.Contains(got, "| scenario | N | plan s |") {
+		t.Errorf("an empty table of the other scenarios:\n%s", got)
+	}
+	for _, want := range []string{
+		"At PostHog's real rate limits, beside Terraform's floor",
+		"| floor-2000 (terraform_data, no provider) | 2000 res. | plan | 12.00 |",
+		"### Targets\n\n- **met**: real-many-2000: apply within",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("report lacks %q:\n%s", want, got)
+		}
+	}
+}
+
 func TestMakeTickets(t *testing.T) {
 	all, some := makeTickets(11, 2), makeTickets(10, 2)
 	if len(all.groups) != 11 {
