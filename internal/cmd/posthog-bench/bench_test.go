@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -111,13 +112,13 @@ func TestRenderTable(t *testing.T) {
 }
 
 func TestRewriteSection(t *testing.T) {
-	sec := report("- machine\n", sampleResults()[:1], time.Minute)
+	sec := report(runResults{machine: "- machine\n", results: sampleResults()[:1], took: time.Minute})
 	doc := rewriteSection("# Benchmarks\n\nProse.\n", sec)
 	if !strings.HasPrefix(doc, "# Benchmarks\n\nProse.\n\n"+beginMarker) {
 		t.Fatalf("section not appended:\n%s", doc)
 	}
 	doc += "\nMore prose.\n"
-	again := rewriteSection(doc, report("- other machine\n", sampleResults()[:1], time.Minute))
+	again := rewriteSection(doc, report(runResults{machine: "- other machine\n", results: sampleResults()[:1], took: time.Minute}))
 	if strings.Count(again, beginMarker) != 1 || strings.Contains(again, "- machine\n") ||
 		!strings.Contains(again, "- other machine") || !strings.HasSuffix(again, "\nMore prose.\n") {
 		t.Fatalf("section not replaced in place:\n%s", again)
@@ -157,9 +158,24 @@ func TestShortRouteAndParsers(t *testing.T) {
 	}
 }
 
-// TestQuickBulk runs the smallest scenario of -quick with the real
-// Terraform CLI and checks its call counts (never its times).
-func TestQuickBulk(t *testing.T) {
+// quickSteps are the tiny scenarios measured command by command that
+// the tests run: 20 tickets, far below every rate limit.
+var quickSteps = []stepScenario{
+	{Name: "floor-20", Resources: 20, Floor: true},
+	{Name: "real-many-20", Resources: 20, RecheckParallelism: []int{2}},
+	{Name: "real-many-20-add-one", Resources: 20, Applied: true},
+}
+
+var quick struct {
+	once sync.Once
+	rs   runResults
+	err  error
+}
+
+// quickRun runs, once for all tests, the smallest bulk scenario of -quick
+// and quickSteps with the real Terraform CLI.
+func quickRun(t *testing.T) runResults {
+	t.Helper()
 	if testing.Short() {
 		t.Skip("runs Terraform")
 	}
@@ -171,11 +187,21 @@ func TestQuickBulk(t *testing.T) {
 		}
 		tf = p
 	}
-	o := options{terraform: tf, quick: true, filter: regexp.MustCompile(`^bulk-1k$`), form: "auto", source: "head"}
-	results, _, _, err := bench(context.Background(), o, io.Discard)
-	if err != nil {
-		t.Fatal(err)
+	quick.once.Do(func() {
+		o := options{terraform: tf, quick: true, filter: regexp.MustCompile(`^(bulk-1k|floor-20|real-many-20|real-many-20-add-one)$`),
+			form: "auto", source: "head", steps: quickSteps}
+		quick.rs, quick.err = bench(context.Background(), o, io.Discard)
+	})
+	if quick.err != nil {
+		t.Fatal(quick.err)
 	}
+	return quick.rs
+}
+
+// TestQuickBulk runs the smallest scenario of -quick with the real
+// Terraform CLI and checks its call counts (never its times).
+func TestQuickBulk(t *testing.T) {
+	results := quickRun(t).results
 	if len(results) != 1 {
 		t.Fatalf("%d results", len(results))
 	}
@@ -196,5 +222,76 @@ func TestQuickBulk(t *testing.T) {
 	}
 	if r.Baseline.Calls != 2000 || r.Baseline.Deleted != 1000 {
 		t.Errorf("baseline: %d calls, %d deleted; want 2000 and 1000", r.Baseline.Calls, r.Baseline.Deleted)
+	}
+}
+
+// TestQuickRealRates runs 20 tickets of 2 ids at PostHog's real rates,
+// and Terraform's floor for them, and checks the commands measured and
+// their call counts (never their times).
+func TestQuickRealRates(t *testing.T) {
+	steps := quickRun(t).steps
+	if len(steps) != len(quickSteps) {
+		t.Fatalf("%d scenarios measured, want %d", len(steps), len(quickSteps))
+	}
+	t.Log("\n" + renderStepTable(steps))
+	labels := map[string]string{
+		"floor-20":             "plan|apply|no-change plan|add one: plan|add one: apply",
+		"real-many-20":         "plan|apply|no-change plan|no-change plan, -parallelism=2",
+		"real-many-20-add-one": "no-change plan|add one: plan|add one: apply",
+	}
+	for _, r := range steps {
+		if r.Err != "" {
+			t.Fatalf("%s: %s", r.Name, r.Err)
+		}
+		var got []string
+		for _, s := range r.Steps {
+			got = append(got, s.Label)
+		}
+		if strings.Join(got, "|") != labels[r.Name] {
+			t.Errorf("%s measured %q, want %q", r.Name, got, labels[r.Name])
+		}
+		for _, s := range r.Steps {
+			checkQuickStep(t, r, s)
+		}
+	}
+}
+
+// checkQuickStep checks the calls of one command over 20 tickets of 2 ids.
+func checkQuickStep(t *testing.T, r stepResult, s step) {
+	t.Helper()
+	name := r.Name + ": " + s.Label
+	if r.Floor {
+		if s.Total != 0 || s.Waits.Lines != 0 {
+			t.Errorf("%s: terraform_data made %d calls and %d provider log lines", name, s.Total, s.Waits.Lines)
+		}
+		return
+	}
+	// 40 ids, a few dozen calls a command: far below every limit.
+	if s.Waits.Lines == 0 {
+		t.Errorf("%s: no provider log line: TF_LOG_PROVIDER did not reach the log file", name)
+	}
+	if s.Waits.Count != 0 || s.Throttled != 0 {
+		t.Errorf("%s: %d rate-limit waits and %d × 429 for 40 ids", name, s.Waits.Count, s.Throttled)
+	}
+	deletes := s.count("bulk_delete") + s.count("DELETE person")
+	lookups := lookupCalls(s.phase)
+	switch s.Kind {
+	case stepApply:
+		// 20 tickets: at least one bulk_delete, at most one per ticket.
+		if deletes < 1 || deletes > 20 {
+			t.Errorf("%s: %d deletion calls for 20 tickets", name, deletes)
+		}
+	case stepAddApply:
+		if deletes != 1 {
+			t.Errorf("%s: %d deletion calls for one ticket of 2 ids, want 1", name, deletes)
+		}
+	default:
+		if deletes != 0 {
+			t.Errorf("%s: a plan made %d deletion calls", name, deletes)
+		}
+		// Every ticket is looked up, at most in one call each.
+		if lookups < 1 || lookups > 21 {
+			t.Errorf("%s: %d lookups for 20 or 21 tickets", name, lookups)
+		}
 	}
 }

@@ -34,16 +34,7 @@ func (w workload) ids() []string {
 // total/10 bystanders, all from the fixed seed.
 func makeWorkload(total, resources int) workload {
 	r := rand.New(rand.NewSource(seed))
-	used := map[string]bool{}
-	newID := func() string {
-		for {
-			id := fmt.Sprintf("user-%08x", r.Uint32())
-			if !used[id] {
-				used[id] = true
-				return id
-			}
-		}
-	}
+	newID := idSource(r)
 	var w workload
 	if resources <= 1 {
 		g := make([]string, total)
@@ -60,10 +51,52 @@ func makeWorkload(total, resources int) workload {
 			w.groups = append(w.groups, g)
 		}
 	}
+	w.addBystanders(newID)
+	return w
+}
+
+// makeTickets draws n erasure tickets of exactly perTicket distinct ids each
+// and the bystanders, from the fixed seed. The tickets come first, so the
+// first k tickets of makeTickets(n) are those of makeTickets(k).
+func makeTickets(n, perTicket int) workload {
+	newID := idSource(rand.New(rand.NewSource(seed)))
+	var w workload
+	for i := 0; i < n; i++ {
+		g := make([]string, perTicket)
+		for j := range g {
+			g[j] = newID()
+		}
+		w.groups = append(w.groups, g)
+	}
+	w.addBystanders(newID)
+	return w
+}
+
+// idSource returns a generator of distinct ids, never the same twice.
+func idSource(r *rand.Rand) func() string {
+	used := map[string]bool{}
+	return func() string {
+		for {
+			id := fmt.Sprintf("user-%08x", r.Uint32())
+			if !used[id] {
+				used[id] = true
+				return id
+			}
+		}
+	}
+}
+
+// addBystanders adds one person in ten of the requested ids (at least one)
+// that no deletion asks for.
+func (w *workload) addBystanders(newID func() string) {
 	for i := 0; i < max(1, len(w.ids())/10); i++ {
 		w.bystanders = append(w.bystanders, newID())
 	}
-	return w
+}
+
+// prefix is the workload of the first n groups, with the same bystanders.
+func (w workload) prefix(n int) workload {
+	return workload{groups: w.groups[:n], bystanders: w.bystanders}
 }
 
 // liveEmulator is an emulator served on a free loopback port.

@@ -124,7 +124,7 @@ func terraformEnv(base []string, cliConfig, host string, rateScale float64) []st
 	env := make([]string, 0, len(base)+len(set))
 	for _, kv := range base {
 		k, _, _ := strings.Cut(kv, "=")
-		if strings.HasPrefix(k, "TF_CLI_") || strings.HasPrefix(k, "POSTHOG_") || k == "TF_LOG" || k == "TF_LOG_PROVIDER" {
+		if strings.HasPrefix(k, "TF_CLI_") || strings.HasPrefix(k, "POSTHOG_") || strings.HasPrefix(k, "TF_LOG") {
 			continue
 		}
 		env = append(env, kv)

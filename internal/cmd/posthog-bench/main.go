@@ -44,6 +44,8 @@ type options struct {
 	keep      bool
 	form      string
 	source    string
+	// steps replaces the scenarios measured command by command (tests).
+	steps []stepScenario
 }
 
 func parseFlags(args []string, stderr io.Writer) (options, error) {
@@ -53,7 +55,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	var filter string
 	fs.StringVar(&o.terraform, "terraform", "", "Terraform binary (default: $TF_ACC_TERRAFORM_PATH, terraform on PATH, bin/terraform)")
 	fs.BoolVar(&o.quick, "quick", false, "smoke run: small N only")
-	fs.StringVar(&filter, "scenarios", "", "run only the scenarios whose name matches this regular expression")
+	fs.StringVar(&filter, "scenarios", "", "run only the scenarios whose name matches this regular expression (e.g. '^(floor|real)-': Terraform's floor and PostHog's real rate limits)")
 	fs.StringVar(&o.out, "out", "", "rewrite the generated section of this Markdown file (e.g. BENCHMARKS.md)")
 	fs.BoolVar(&o.keep, "keep", false, "keep the temporary folder (configs, state, Terraform logs)")
 	fs.StringVar(&o.form, "form", "auto", "how a single deletion gets its ids: list, file (the compact form) or auto")
@@ -85,18 +87,23 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 	if err != nil {
 		return err
 	}
-	results, took, machine, err := bench(ctx, o, stderr)
+	rs, err := bench(ctx, o, stderr)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "\n%s\n%s\nTook %s.\n\n%s", machine, renderTable(results), took.Round(time.Second), renderTargets(targets(results)))
+	fmt.Fprintf(stdout, "\n%s\n%s\nTook %s.\n\n%s", rs.machine, rs.tables(), rs.took.Round(time.Second), renderTargets(rs.targets()))
 	if o.out != "" {
-		if err := writeReport(o.out, report(machine, results, took)); err != nil {
+		if err := writeReport(o.out, report(rs)); err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "\nWrote %s\n", o.out)
 	}
-	for _, r := range results {
+	for _, r := range rs.results {
+		if r.Err != "" {
+			return fmt.Errorf("scenario %s failed: %s", r.Name, r.Err)
+		}
+	}
+	for _, r := range rs.steps {
 		if r.Err != "" {
 			return fmt.Errorf("scenario %s failed: %s", r.Name, r.Err)
 		}
@@ -104,23 +111,47 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 	return nil
 }
 
+// runResults is everything one run measured.
+type runResults struct {
+	results []result
+	steps   []stepResult
+	took    time.Duration
+	machine string
+}
+
+// tables renders the tables that have rows.
+func (rs runResults) tables() string {
+	var parts []string
+	if len(rs.results) > 0 {
+		parts = append(parts, renderTable(rs.results))
+	}
+	if len(rs.steps) > 0 {
+		parts = append(parts, "At PostHog's real rate limits, beside Terraform's floor (a row per command):\n\n"+renderStepTable(rs.steps))
+	}
+	return strings.Join(parts, "\n")
+}
+
+func (rs runResults) targets() []target {
+	return append(targets(rs.results), stepTargets(rs.steps)...)
+}
+
 // bench builds the provider and runs the selected scenarios.
-func bench(ctx context.Context, o options, logOut io.Writer) (results []result, took time.Duration, machine string, err error) {
+func bench(ctx context.Context, o options, logOut io.Writer) (rs runResults, err error) {
 	started := time.Now()
 	if runtime.GOOS != "linux" {
 		fmt.Fprintln(logOut, "posthog-bench: not on Linux: provider RSS and CPU are not measured")
 	}
 	root, err := moduleRoot(ctx)
 	if err != nil {
-		return nil, 0, "", err
+		return rs, err
 	}
 	terraform, err := locateTerraform(o.terraform, root)
 	if err != nil {
-		return nil, 0, "", err
+		return rs, err
 	}
 	tmp, err := os.MkdirTemp("", "posthog-bench-")
 	if err != nil {
-		return nil, 0, "", err
+		return rs, err
 	}
 	defer func() {
 		if o.keep {
@@ -137,20 +168,20 @@ func bench(ctx context.Context, o options, logOut io.Writer) (results []result, 
 		src = filepath.Join(tmp, "src")
 		commit, err := exportHead(ctx, root, src)
 		if err != nil {
-			return nil, 0, "", err
+			return rs, err
 		}
 		what = "commit " + commit
 	}
 	logf("building the provider from %s", what)
 	provider, err := buildProvider(ctx, src, filepath.Join(tmp, "plugins"))
 	if err != nil {
-		return nil, 0, "", err
+		return rs, err
 	}
 	cliConfig, err := writeTerraformRC(tmp, filepath.Dir(provider))
 	if err != nil {
-		return nil, 0, "", err
+		return rs, err
 	}
-	b := &runner{terraform: terraform, provider: provider, cliConfig: cliConfig, tmp: tmp, logf: logf}
+	b := &runner{terraform: terraform, provider: provider, cliConfig: cliConfig, tmp: tmp, keep: o.keep, logf: logf}
 	switch o.form {
 	case "file":
 		b.fileForm = true
@@ -158,21 +189,39 @@ func bench(ctx context.Context, o options, logOut io.Writer) (results []result, 
 		b.fileForm = hasFileForm(src)
 	}
 	b.pacingSwitch = sourceMentions(src, `"rate_limits_enabled"`)
-	machine = describeMachine(ctx, terraform) + "- provider: built from " + what + "\n"
+	rs.machine = describeMachine(ctx, terraform) + "- provider: built from " + what + "\n"
 	for _, sc := range scenarios(o.quick) {
 		if !o.filter.MatchString(sc.Name) {
 			continue
 		}
 		if ctx.Err() != nil {
-			return nil, 0, "", ctx.Err()
+			return rs, ctx.Err()
 		}
 		r := b.run(ctx, sc)
 		if r.Err != "" {
 			logf("%s: FAILED: %s", sc.Name, r.Err)
 		}
-		results = append(results, r)
+		rs.results = append(rs.results, r)
 	}
-	return results, time.Since(started), machine, nil
+	steps := o.steps
+	if steps == nil {
+		steps = stepScenarios(o.quick)
+	}
+	for _, sc := range steps {
+		if !o.filter.MatchString(sc.Name) {
+			continue
+		}
+		if ctx.Err() != nil {
+			return rs, ctx.Err()
+		}
+		r := b.runSteps(ctx, sc)
+		if r.Err != "" {
+			logf("%s: FAILED: %s", sc.Name, r.Err)
+		}
+		rs.steps = append(rs.steps, r)
+	}
+	rs.took = time.Since(started)
+	return rs, nil
 }
 
 // hasFileForm tells whether posthog_person_deletion has the compact

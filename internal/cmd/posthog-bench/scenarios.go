@@ -119,6 +119,7 @@ type runner struct {
 	// pacingSwitch: the provider has rate_limits_enabled, turned off in the
 	// scenarios whose emulator has no rate limits.
 	pacingSwitch bool
+	keep         bool // -keep: leave the logs for reading
 	logf         func(format string, args ...any)
 }
 
@@ -213,8 +214,8 @@ func countLeft(srv *emulator.Server, w workload) int {
 }
 
 // terraformPhase runs one Terraform command with fresh emulator counters and
-// the provider processes sampled, and fills p. An exit code in okCodes is
-// returned without error.
+// the provider processes sampled, and fills p (no calls without srv). An
+// exit code in okCodes is returned without error.
 func (b *runner) terraformPhase(ctx context.Context, srv *emulator.Server, dir string, env []string, p *phase, logPath string, okCodes []int, args ...string) (int, error) {
 	logFile, err := os.Create(logPath)
 	if err != nil {
@@ -225,7 +226,9 @@ func (b *runner) terraformPhase(ctx context.Context, srv *emulator.Server, dir s
 	cmd.Dir, cmd.Env, cmd.Stdout, cmd.Stderr = dir, env, logFile, logFile
 	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
 	cmd.WaitDelay = 15 * time.Second
-	srv.ResetStats()
+	if srv != nil {
+		srv.ResetStats()
+	}
 	start := time.Now()
 	if err := cmd.Start(); err != nil {
 		return 0, err
@@ -234,7 +237,9 @@ func (b *runner) terraformPhase(ctx context.Context, srv *emulator.Server, dir s
 	err = cmd.Wait()
 	p.Wall = time.Since(start)
 	p.PeakRSS, p.CPU, p.Procs = mon.Stop()
-	fillCalls(p, srv.Stats())
+	if srv != nil {
+		fillCalls(p, srv.Stats())
+	}
 	code := 0
 	if err != nil {
 		var exit *exec.ExitError
@@ -353,21 +358,26 @@ func writeConfig(dir string, w workload, form string, noPacing bool) error {
 		}
 		tf.WriteString("}\n")
 	} else {
-		reqs := make(map[string][]string, len(w.groups))
-		for i, g := range w.groups {
-			reqs[fmt.Sprintf("req-%05d", i)] = g
-		}
-		raw, err := json.Marshal(reqs)
-		if err != nil {
-			return err
-		}
-		if err := os.WriteFile(filepath.Join(dir, "requests.json"), raw, 0o644); err != nil {
+		if err := writeRequests(dir, w); err != nil {
 			return err
 		}
 		tf.WriteString("locals {\n  requests = jsondecode(file(\"${path.module}/requests.json\"))\n}\n\n")
 		tf.WriteString("resource \"posthog_person_deletion\" \"request\" {\n  for_each     = local.requests\n  distinct_ids = each.value\n}\n")
 	}
 	return os.WriteFile(filepath.Join(dir, "main.tf"), []byte(tf.String()), 0o644)
+}
+
+// writeRequests writes requests.json: the groups of w by key, "req-00000" up.
+func writeRequests(dir string, w workload) error {
+	reqs := make(map[string][]string, len(w.groups))
+	for i, g := range w.groups {
+		reqs[fmt.Sprintf("req-%05d", i)] = g
+	}
+	raw, err := json.Marshal(reqs)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(dir, "requests.json"), raw, 0o644)
 }
 
 func tail(path string, n int) string {

@@ -183,13 +183,13 @@ func firstLines(s string, n int) string {
 }
 
 // report is the generated section of BENCHMARKS.md.
-func report(machine string, results []result, took time.Duration) string {
+func report(rs runResults) string {
 	var b strings.Builder
 	b.WriteString(beginMarker + "\n\n")
-	b.WriteString("### Machine\n\n" + machine + "\n")
-	fmt.Fprintf(&b, "### Results\n\n%s\n", renderTable(results))
-	fmt.Fprintf(&b, "The whole run took %s.\n\n", took.Round(time.Second))
-	b.WriteString("### Targets\n\n" + renderTargets(targets(results)) + "\n")
+	b.WriteString("### Machine\n\n" + rs.machine + "\n")
+	fmt.Fprintf(&b, "### Results\n\n%s\n", rs.tables())
+	fmt.Fprintf(&b, "The whole run took %s.\n\n", rs.took.Round(time.Second))
+	b.WriteString("### Targets\n\n" + renderTargets(rs.targets()) + "\n")
 	b.WriteString(endMarker + "\n")
 	return b.String()
 }
