@@ -257,7 +257,7 @@ func (e *errPacingPastDeadline) Error() string {
 // the returned function once the call has ended. It honours ctx.
 func (p *pacer) acquire(ctx context.Context) (func(), error) {
 	start := p.now()
-	announced := false
+	announced, waited := false, false
 	for {
 		p.mu.Lock()
 		now := p.now()
@@ -265,7 +265,11 @@ func (p *pacer) acquire(ctx context.Context) (func(), error) {
 		if ok {
 			p.start()
 			p.mu.Unlock()
-			p.logWait(ctx, now.Sub(start))
+			if waited {
+				// A call let through at once did not wait: logging it
+				// would make every call look paced.
+				p.logWait(ctx, now.Sub(start))
+			}
 			var once sync.Once
 			return func() {
 				once.Do(func() {
@@ -310,6 +314,7 @@ func (p *pacer) acquire(ctx context.Context) (func(), error) {
 		case <-changed:
 		case <-fire:
 		}
+		waited = true
 		if timer != nil {
 			timer.Stop()
 		}

@@ -12,9 +12,9 @@ import (
 
 // waitMessage is the message of the provider's log line for each pause of
 // its client-side pacing (internal/posthog/ratelimit.go, pacer.logWait),
-// whose field wait is a Go duration rounded to the millisecond. The pacer
-// also logs it, as wait=0s, for calls that went ahead at once: those are
-// not waits.
+// whose field wait is a Go duration rounded to the millisecond. Providers
+// built before c. 2026-11-30 also logged it, as wait=0s, for calls that went
+// ahead at once: those are not waits.
 const waitMessage = "Waited for PostHog's rate limit"
 
 // rateWaits sums the pacing pauses of one Terraform command.
