@@ -108,7 +108,7 @@ type liveEmulator struct {
 
 // startEmulator seeds a fresh emulator with one person per distinct id of w
 // (in process, through Ingest) and serves it.
-func startEmulator(cfg emulator.Config, w workload) (*liveEmulator, error) {
+func startEmulator(cfg emulator.Config, w workload, addr string) (*liveEmulator, error) {
 	srv := emulator.New(cfg)
 	at := time.Date(2025, 1, 1, 12, 0, 0, 0, time.UTC)
 	all := append(w.ids(), w.bystanders...)
@@ -121,7 +121,10 @@ func startEmulator(cfg emulator.Config, w workload) (*liveEmulator, error) {
 		}
 	}
 	srv.Ingest(events...)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if addr == "" {
+		addr = "127.0.0.1:0"
+	}
+	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		srv.Close()
 		return nil, err

@@ -32,6 +32,17 @@ type stepScenario struct {
 	Applied bool
 	// RecheckParallelism: further no-change plans at these -parallelism.
 	RecheckParallelism []int
+	// Tickets: the tickets are one posthog_person_deletion with a
+	// tickets_file instead of one resource each.
+	Tickets bool
+}
+
+// form is the posthog_person_deletion form of the scenario's configuration.
+func (sc stepScenario) form() string {
+	if sc.Tickets {
+		return "tickets"
+	}
+	return "list"
 }
 
 // stepScenarios is the full set, or a smaller one with quick. Their names
@@ -43,13 +54,17 @@ func stepScenarios(quick bool) []stepScenario {
 			{Name: "floor-1000", Resources: 1000, Floor: true},
 			{Name: "real-many-200", Resources: 200, RecheckParallelism: []int{2, 50}},
 			{Name: "real-many-1000-add-one", Resources: 1000, Applied: true},
+			{Name: "real-tickets-200", Resources: 200, Tickets: true},
+			{Name: "real-tickets-1000-add-one", Resources: 1000, Applied: true, Tickets: true},
 		}
 	}
 	return []stepScenario{
 		{Name: "floor-2000", Resources: 2000, Floor: true},
+		{Name: "real-tickets-2000", Resources: 2000, Tickets: true},
+		{Name: "real-tickets-10000-add-one", Resources: 10000, Applied: true, Tickets: true},
 		{Name: "floor-10000", Resources: 10000, Floor: true},
+		{Name: "real-many-10000-add-one", Resources: 10000, Applied: true, RecheckParallelism: []int{2, 50}},
 		{Name: "real-many-2000", Resources: 2000, RecheckParallelism: []int{2, 50}},
-		{Name: "real-many-10000-add-one", Resources: 10000, Applied: true},
 	}
 }
 
@@ -157,13 +172,13 @@ func (s *stepRun) floor(ctx context.Context) error {
 // plan at the default -parallelism and at each of RecheckParallelism.
 func (s *stepRun) fresh(ctx context.Context) error {
 	w := s.w.prefix(s.res.Resources)
-	emu, err := startEmulator(emulator.Config{RateLimit: true}, w)
+	emu, err := startEmulator(emulator.Config{RateLimit: true}, w, "")
 	if err != nil {
 		return err
 	}
 	defer emu.Close()
 	s.srv, s.env = emu.srv, terraformEnv(os.Environ(), s.b.cliConfig, emu.host, 0)
-	if err := writeConfig(s.dir, w, "list", false); err != nil {
+	if err := writeConfig(s.dir, w, s.res.form(), false); err != nil {
 		return err
 	}
 	if err := s.planApply(ctx, stepPlan, stepApply, "plan", "apply"); err != nil {
@@ -185,15 +200,18 @@ func (s *stepRun) fresh(ctx context.Context) error {
 func (s *stepRun) addOne(ctx context.Context) error {
 	n := s.res.Resources
 	applied := s.w.prefix(n)
-	if err := s.setup(ctx, applied); err != nil {
+	addr, err := s.setup(ctx, applied)
+	if err != nil {
 		return fmt.Errorf("setup: %w", err)
 	}
 	// The emulator's limits are fixed when it starts: the measured phase
 	// runs against a second emulator holding the same persons, from which
-	// the setup's deletions are replayed under another key.
+	// the setup's deletions are replayed under another key. It listens on
+	// the setup's address: to the provider it is the same PostHog, whose
+	// earlier commands it remembers (the lookup roster is kept per host).
 	emu, err := startEmulator(emulator.Config{RateLimit: true, APIKeys: []emulator.APIKey{
 		{Key: apiKey, Scopes: []string{"*"}}, {Key: setupKey, Scopes: []string{"*"}},
-	}}, s.w)
+	}}, s.w, addr)
 	if err != nil {
 		return err
 	}
@@ -205,13 +223,15 @@ func (s *stepRun) addOne(ctx context.Context) error {
 		return fmt.Errorf("%d ids of the setup still resolve to a person after the replay", left)
 	}
 	s.srv, s.env = emu.srv, terraformEnv(os.Environ(), s.b.cliConfig, emu.host, 0)
-	if err := writeConfig(s.dir, applied, "list", false); err != nil {
+	if err := writeConfig(s.dir, applied, s.res.form(), false); err != nil {
 		return err
 	}
-	if err := s.noChange(ctx, 0); err != nil {
-		return err
+	for _, p := range append([]int{0}, s.res.RecheckParallelism...) {
+		if err := s.noChange(ctx, p); err != nil {
+			return err
+		}
 	}
-	if err := writeConfig(s.dir, s.w, "list", false); err != nil {
+	if err := writeConfig(s.dir, s.w, s.res.form(), false); err != nil {
 		return err
 	}
 	if err := s.planApply(ctx, stepAddPlan, stepAddApply, "add one: plan", "add one: apply"); err != nil {
@@ -224,15 +244,16 @@ func (s *stepRun) addOne(ctx context.Context) error {
 }
 
 // setup applies the tickets of w against an emulator without limits and a
-// provider without pacing, so that it is quick.
-func (s *stepRun) setup(ctx context.Context, w workload) error {
-	emu, err := startEmulator(emulator.Config{}, s.w)
+// provider without pacing, so that it is quick, and returns the address
+// the emulator listened on.
+func (s *stepRun) setup(ctx context.Context, w workload) (string, error) {
+	emu, err := startEmulator(emulator.Config{}, s.w, "")
 	if err != nil {
-		return err
+		return "", err
 	}
 	defer emu.Close()
-	if err := writeConfig(s.dir, w, "list", s.b.pacingSwitch); err != nil {
-		return err
+	if err := writeConfig(s.dir, w, s.res.form(), s.b.pacingSwitch); err != nil {
+		return "", err
 	}
 	s.b.logf("%s: setup: apply of %d tickets, limits off (not measured)", s.res.Name, len(w.groups))
 	var p phase
@@ -241,12 +262,12 @@ func (s *stepRun) setup(ctx context.Context, w workload) error {
 		"apply", "-input=false", "-no-color", "-auto-approve")
 	s.b.logf("%s: setup took %s", s.res.Name, p.Wall.Round(time.Second))
 	if err != nil {
-		return err
+		return "", err
 	}
 	if left := countLeft(emu.srv, w); left > 0 {
-		return fmt.Errorf("%d requested distinct ids still resolve to a person", left)
+		return "", fmt.Errorf("%d requested distinct ids still resolve to a person", left)
 	}
-	return nil
+	return strings.TrimPrefix(emu.host, "http://"), nil
 }
 
 // planApply measures plan -out and the apply of that plan.

@@ -16,12 +16,18 @@ func (r stepResult) label() string {
 	if r.Floor {
 		return r.Name + " (terraform_data, no provider)"
 	}
+	if r.Tickets {
+		return r.Name + " (limits on, real rates, one resource: tickets_file)"
+	}
 	return r.Name + " (limits on, real rates)"
 }
 
 func (r stepResult) size() string {
 	if r.Floor {
 		return fmt.Sprintf("%d res.", r.Resources)
+	}
+	if r.Tickets {
+		return fmt.Sprintf("%d ids / %d tickets", r.IDs, r.Resources)
 	}
 	return fmt.Sprintf("%d ids / %d res.", r.IDs, r.Resources)
 }

@@ -163,7 +163,7 @@ func (b *runner) measure(ctx context.Context, res *result, w workload) error {
 	if res.rateLimited() {
 		cfg.RateLimit, cfg.RateLimitScale = true, res.RateScale
 	}
-	emu, err := startEmulator(cfg, w)
+	emu, err := startEmulator(cfg, w, "")
 	if err != nil {
 		return err
 	}
@@ -308,7 +308,7 @@ func shortRoute(route string) string {
 }
 
 func (b *runner) baseline(ctx context.Context, res *result, w workload) error {
-	emu, err := startEmulator(emulator.Config{}, w)
+	emu, err := startEmulator(emulator.Config{}, w, "")
 	if err != nil {
 		return err
 	}
@@ -345,6 +345,14 @@ func writeConfig(dir string, w workload, form string, noPacing bool) error {
 		tf.WriteString("# The emulator has no rate limits in this scenario: no client-side pacing either.\nprovider \"posthog\" {\n  rate_limits_enabled = false\n}\n\n")
 	} else {
 		tf.WriteString("provider \"posthog\" {}\n\n")
+	}
+	if form == "tickets" {
+		if err := writeRequests(dir, w); err != nil {
+			return err
+		}
+		tf.WriteString("# Every ticket in one resource: requests.json maps each ticket to its distinct ids.\n" +
+			"resource \"posthog_person_deletion\" \"tickets\" {\n  tickets_file = \"${path.module}/requests.json\"\n}\n")
+		return os.WriteFile(filepath.Join(dir, "main.tf"), []byte(tf.String()), 0o644)
 	}
 	if len(w.groups) == 1 {
 		if err := os.WriteFile(filepath.Join(dir, "ids.txt"), []byte(strings.Join(w.groups[0], "\n")+"\n"), 0o644); err != nil {
