@@ -138,7 +138,11 @@ func (p *PosthogProvider) Schema(_ context.Context, _ provider.SchemaRequest, re
 					"in another process, does not spend the rate-limit budget the plan used. Defaults to the `" + envPacingJournalDir +
 					"` environment variable, then to `terraform-provider-posthog` in the platform's cache directory (`$XDG_CACHE_HOME` " +
 					"or `~/.cache` on Linux, `~/Library/Caches` on macOS, `%LocalAppData%` on Windows); on CI runners that is the " +
-					"runner's cache directory. `off` turns the journal off (each process then paces on its own).",
+					"runner's cache directory. `off` turns the journal off (each process then paces on its own). The same directory " +
+					"holds the lookup roster: the distinct ids and UUIDs that the list-form `posthog_person_deletion` resources of each " +
+					"working directory looked up, encrypted with a key derived from the API key and dropped after 7 days unused, so " +
+					"that the next command looks all of them up in full batches of 200 instead of a few per call (see the guide " +
+					"\"Thousands of erasure tickets\"). Only ids are kept, never PostHog's answers; `off` turns the roster off too.",
 				Optional: true,
 			},
 			"rate_limits_enabled": schema.BoolAttribute{
