@@ -39,6 +39,10 @@ type Prior struct {
 	// lists to tell them from).
 	History IDHistory
 	Deleted IDHistory
+	// Only, when set, are the ids the run resolves and deletes: in the
+	// tickets form, those of the tickets the reviewed plan listed. The
+	// record still covers the whole request.
+	Only []string
 }
 
 // Applied is the result of one apply: the record to keep, the messages to
@@ -71,7 +75,11 @@ type Applied struct {
 // makes it wait for PostHog's event-deletion job after the deletion.
 func (r Runner) Apply(ctx context.Context, req Request, prior Prior, wait bool) Applied {
 	pendingBefore := r.pendingRequests(ctx, req, prior.Record)
-	outcome, runErr := r.Run(ctx, req)
+	run := req
+	if prior.Only != nil {
+		run.IDs = prior.Only
+	}
+	outcome, runErr := r.Run(ctx, run)
 	result := Applied{Outcome: outcome, Err: runErr, Finished: r.Now(), History: prior.History.With(req, outcome.Matched),
 		Deleted: prior.Deleted.With(uuidKeys, setOf(outcome.Deleted))}
 	rec := r.recordDeletions(req, prior, outcome)

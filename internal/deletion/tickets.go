@@ -262,18 +262,49 @@ func mergeTickets(prior map[string]TicketEvidence, updates map[string]ticketUpda
 	return out, recorded
 }
 
+// IDsOf returns the ids of the named tickets, each once, in ticket order.
+func (t *Tickets) IDsOf(names []string) []string {
+	out := []string{}
+	added := map[string]bool{}
+	for _, name := range names {
+		for _, id := range t.ids[name] {
+			if !added[id] {
+				added[id] = true
+				out = append(out, id)
+			}
+		}
+	}
+	return out
+}
+
+// Unrecorded returns the tickets the evidence (the record in state) has no
+// record of with their current ids: new tickets, and tickets whose ids
+// changed.
+func (t *Tickets) Unrecorded(evidence string) []string {
+	record, _ := ParseEvidence(evidence)
+	var out []string
+	for _, name := range t.names {
+		recorded, ok := record.Tickets[name]
+		if !ok || recorded.IDsDigest != DigestOf(slices.Clone(t.ids[name])) {
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
 // TicketsToReview are the tickets a plan shows: those whose ids resolve to
 // a person now (new tickets, or deleted users who came back), and those no
 // apply has recorded yet (evidence is the record in state, "" on create).
 // Tickets done earlier whose ids match nobody are left out, so that adding
 // one ticket to thousands shows one line.
 func TicketsToReview(t *Tickets, found Lookup, evidence string) []TicketPreview {
-	record, _ := ParseEvidence(evidence)
+	unrecorded := map[string]bool{}
+	for _, name := range t.Unrecorded(evidence) {
+		unrecorded[name] = true
+	}
 	var out []TicketPreview
 	for _, p := range PreviewTickets(t, found) {
-		recorded, ok := record.Tickets[p.Ticket]
-		changed := !ok || recorded.IDsDigest != DigestOf(slices.Clone(t.ids[p.Ticket]))
-		if p.Persons > 0 || changed {
+		if p.Persons > 0 || unrecorded[p.Ticket] {
 			out = append(out, p)
 		}
 	}

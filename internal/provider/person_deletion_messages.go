@@ -91,6 +91,10 @@ func warnAboutDeletion(plan personDeletionModel, request deletion.Request, found
 	}
 	detail := fmt.Sprintf("posthog_person_deletion %s %s in project %d: the persons that %d of the %d requested %s "+
 		"resolve to now.", which, what, request.ProjectID, len(request.IDs)-unmatched, len(request.IDs), request.IDKind())
+	if request.Tickets != nil {
+		detail = fmt.Sprintf("posthog_person_deletion %s %s in project %d: the persons that %d of the %d distinct ids it "+
+			"looked up resolve to now; their tickets are listed below.", which, what, request.ProjectID, len(request.IDs)-unmatched, len(request.IDs))
+	}
 	if returning {
 		detail += " An earlier apply of this request deleted persons for these ids; events arriving since created them again."
 	}

@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
@@ -410,6 +411,35 @@ func previewTickets(tickets *deletion.Tickets, found deletion.Lookup, evidence s
 		values[p.Ticket] = types.Int64Value(int64(p.Persons))
 	}
 	return types.MapValueMust(types.Int64Type, values)
+}
+
+// previewRequest is what a plan's preview looks up. In the tickets form,
+// when the last refresh found nobody back, only the tickets no apply has
+// recorded yet can need anything: looking up 10,000 earlier tickets again
+// for one new one would spend PostHog's read limit for nothing. A refresh
+// skipped because the file changed leaves the count of its predecessor; a
+// user back since is caught by the next plan's refresh.
+func previewRequest(request deletion.Request, state personDeletionModel, creating bool) deletion.Request {
+	if request.Tickets == nil || creating || request.KeepPerson || remainingInState(state) > 0 {
+		return request
+	}
+	request.IDs = request.Tickets.IDsOf(request.Tickets.Unrecorded(state.Evidence.ValueString()))
+	return request
+}
+
+// plannedTicketIDs are the ids an update of the tickets form deletes for:
+// those of the tickets its reviewed plan listed in preview_tickets (nil, all
+// ids, in the other forms or when the plan could not list them).
+func plannedTicketIDs(request deletion.Request, plan personDeletionModel) []string {
+	if request.Tickets == nil || plan.PreviewTickets.IsNull() || plan.PreviewTickets.IsUnknown() {
+		return nil
+	}
+	names := make([]string, 0, len(plan.PreviewTickets.Elements()))
+	for name := range plan.PreviewTickets.Elements() {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	return request.Tickets.IDsOf(names)
 }
 
 // markPreviewUnknown is the preview of a plan whose ids or provider

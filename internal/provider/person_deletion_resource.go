@@ -193,7 +193,7 @@ func (r *personDeletionResource) ModifyPlan(ctx context.Context, req resource.Mo
 		if found != nil {
 			returning := !creating && !boolValue(state.KeepPerson) &&
 				(remainingInState(state) > 0 || (wanted.ResolvedNow != nil && *wanted.ResolvedNow > 0))
-			warnAboutDeletion(plan, request.Request, *found, returning, &resp.Diagnostics)
+			warnAboutDeletion(plan, previewRequest(request.Request, state, creating), *found, returning, &resp.Diagnostics)
 		}
 	}
 	fillSummaries(&plan)
@@ -219,7 +219,7 @@ func (r *personDeletionResource) planPreview(ctx context.Context, plan *personDe
 		plan.ID = types.StringValue(request.ResourceID())
 	}
 	if resolved == nil {
-		found, err := r.runner().Look(ctx, request.Request)
+		found, err := r.runner().Look(ctx, previewRequest(request.Request, state, creating))
 		if err != nil {
 			diags.AddError("Unable to preview the person deletion", err.Error())
 			return nil, false
@@ -368,6 +368,7 @@ func (r *personDeletionResource) Update(ctx context.Context, req resource.Update
 			Kept:   deletion.KeptRequestsOf(state.Evidence.ValueString()),
 		}
 		prior.History, prior.Deleted = priorHistories(ctx, req.Private, state, false, &resp.Diagnostics)
+		prior.Only = plannedTicketIDs(request, plan)
 		applied := r.apply(ctx, request, &plan, prior, state.Evidence.ValueString(), &resp.Diagnostics)
 		saveHistories(ctx, resp.Private, request, applied, &resp.Diagnostics)
 		withoutWriteOnlyIDs(&plan)

@@ -68,14 +68,27 @@ resource "posthog_person_deletion" "gdpr" {
 		t.Errorf("no-change plan of 3 tickets made %d lookups, want 1 (4 ids in one batch)", got)
 	}
 
+	// Adding T-4 looks up T-4's id alone: the file changed, so the refresh
+	// keeps the state's count (nobody back), and only a ticket no apply has
+	// recorded can need anything. The apply deletes for the tickets the plan
+	// listed: its re-plan, its resolution and its re-check are one lookup
+	// each.
 	tickets["T-4"] = []string{"dave"}
 	writeTickets(t, cli, tickets)
+	env.Emulator.ResetStats()
 	after, out = planAfter(t, cli)
 	if got, want := after["preview_tickets"], map[string]any{"T-4": 1.0}; !reflect.DeepEqual(got, want) {
 		t.Errorf("plan adding T-4: preview_tickets = %v, want %v\n%s", got, want, out)
 	}
+	if got := env.Emulator.Stats().Count("POST", batchDistinctRoute); got != 1 {
+		t.Errorf("the plan adding T-4 made %d lookups, want 1 (T-4's id alone)", got)
+	}
+	env.Emulator.ResetStats()
 	if out, err := cli.Run("apply", "tfplan"); err != nil {
 		t.Fatalf("apply of T-4: %v\n%s", err, out)
+	}
+	if got := env.Emulator.Stats().Count("POST", batchDistinctRoute); got != 3 {
+		t.Errorf("the apply of T-4 made %d lookups, want 3", got)
 	}
 	if env.Exists("dave") || !env.Exists("carol") {
 		t.Fatal("adding T-4 did not delete exactly dave")
@@ -92,6 +105,19 @@ resource "posthog_person_deletion" "gdpr" {
 	}
 	if !strings.Contains(warningBlock(out, "1 deleted persons are back"), "T-2: 1") {
 		t.Errorf("the returning user's plan does not name ticket T-2:\n%s", out)
+	}
+	if out, err := cli.Run("apply", "tfplan"); err != nil {
+		t.Fatalf("apply deleting bob again: %v\n%s", err, out)
+	}
+	if env.Exists("bob") || !env.Exists("carol") {
+		t.Fatal("the apply after bob came back did not delete exactly bob")
+	}
+	evidence = ticketsEvidence(t, cli)
+	if got := evidence.Tickets["T-2"]["persons_deleted"]; got != 2.0 {
+		t.Errorf("T-2 persons_deleted = %v after bob was deleted again, want 2", got)
+	}
+	if out, err := cli.Run("plan", "-detailed-exitcode"); err != nil {
+		t.Errorf("the plan after deleting bob again is not empty: %v\n%s", err, out)
 	}
 }
 
