@@ -359,17 +359,18 @@ func newPacers(r RateLimits) map[RateClass]*pacer {
 	return m
 }
 
-// longPacingWait is the wait from which pacing is logged at info level.
+// longPacingWait is the wait from which the pacer says, before it waits,
+// that it is waiting.
 const longPacingWait = time.Second
 
+// logWait logs, at info level, every call that waited for a pacing slot:
+// waits are what a slow apply is made of, and calls that went ahead at once
+// are not logged.
 func (p *pacer) logWait(ctx context.Context, d time.Duration) {
 	if d <= 0 {
 		return
 	}
-	fields := map[string]any{"rate_class": string(p.class), "wait": d.Round(time.Millisecond).String()}
-	if d > longPacingWait {
-		tflog.Info(ctx, "Waited for PostHog's rate limit", fields)
-	} else {
-		tflog.Debug(ctx, "Waited for PostHog's rate limit", fields)
-	}
+	tflog.Info(ctx, "Waited for PostHog's rate limit", map[string]any{
+		"rate_class": string(p.class), "wait": d.Round(time.Millisecond).String(),
+	})
 }

@@ -302,7 +302,7 @@ func (s *stepRun) noChange(ctx context.Context, parallelism int) error {
 func (s *stepRun) measure(ctx context.Context, st step, okCodes []int, command string, rest ...string) (int, error) {
 	slug := fmt.Sprintf("%02d-%s", len(s.res.Steps)+1, strings.NewReplacer(" ", "", ":", "-", ",", "", "=", "").Replace(st.Label))
 	logPath := filepath.Join(s.dir, slug+".tflog")
-	env := append(append([]string(nil), s.env...), "TF_LOG_PROVIDER=DEBUG", "TF_LOG_PATH="+logPath)
+	env := append(append([]string(nil), s.env...), "TF_LOG_PROVIDER=INFO", "TF_LOG_PATH="+logPath)
 	args := []string{command, "-input=false", "-no-color"}
 	if st.Parallelism > 0 {
 		args = append(args, fmt.Sprintf("-parallelism=%d", st.Parallelism))
