@@ -55,7 +55,7 @@ func expectCalls(env *acctest.Env, route string, want int, what string) error {
 // test: above both batch sizes (200 ids per lookup, 1000 per bulk_delete),
 // and a multiple of neither, so that every pass ends with a partial batch.
 // make soak sets POSTHOG_SOAK_BULK_IDS=10000.
-const defaultBulkFileIDs = 2345
+const defaultBulkFileIDs = 1345
 
 // N distinct ids from a file: plan and state hold counts and digests,
 // lookups go in ceil(N/200) calls per pass and deletion in ceil(N/1000)
