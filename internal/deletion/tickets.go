@@ -121,17 +121,7 @@ func ParseTicketsFile(data []byte) ([]string, *Tickets, IDFileProblems) {
 	if len(problems.Errors) > 0 {
 		return nil, nil, problems
 	}
-	var ids []string
-	added := map[string]bool{}
-	for _, name := range tickets.names {
-		for _, id := range tickets.ids[name] {
-			if !added[id] {
-				added[id] = true
-				ids = append(ids, id)
-			}
-		}
-	}
-	return ids, tickets, problems
+	return tickets.IDsOf(tickets.names), tickets, problems
 }
 
 func (p *IDFileProblems) addTicketErrors(list lineList, what, fix string) {

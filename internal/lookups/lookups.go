@@ -117,12 +117,8 @@ func (s *Service) ResolveRecent(ctx context.Context, projectID int64, byUUID boo
 	}
 	k := rosterKey{projectID, byUUID}
 	s.roster.remember(k, keys)
-	fetch := s.client.BatchByDistinctIDs
-	if byUUID {
-		fetch = s.client.BatchByUUIDs
-	}
 	take := refreshing || s.snapshots.countPreview(k) >= snapshotAfterPreviews
-	if snap := s.snapshots.get(ctx, k, s.roster.ids(k), fetch, take); snap != nil {
+	if snap := s.snapshots.get(ctx, k, s.roster.ids(k), s.batchEndpoint(byUUID), take); snap != nil {
 		select {
 		case <-snap.done:
 		case <-ctx.Done():
@@ -240,16 +236,22 @@ func fits(byUUID bool, key string, person posthog.Person) bool {
 // coalescer of their kind. The result is keyed like the input.
 func (s *Service) lookup(ctx context.Context, projectID int64, byUUID bool, keys []string) (map[string]posthog.Person, error) {
 	if !byUUID {
-		return s.byDistinctID.lookup(ctx, projectID, keys, s.client.BatchByDistinctIDs)
+		return s.byDistinctID.lookup(ctx, projectID, keys, s.batchEndpoint(false))
 	}
-	for _, k := range keys {
-		if !canonicalUUID.MatchString(k) {
-			// One invalid UUID would fail the whole shared batch; let the
-			// client refuse it for this caller alone.
-			return s.client.BatchByUUIDs(ctx, projectID, keys)
-		}
+	if slices.ContainsFunc(keys, notCanonicalUUID) {
+		// One invalid UUID would fail the whole shared batch; let the
+		// client refuse it for this caller alone.
+		return s.client.BatchByUUIDs(ctx, projectID, keys)
 	}
-	return s.byUUID.lookup(ctx, projectID, keys, s.client.BatchByUUIDs)
+	return s.byUUID.lookup(ctx, projectID, keys, s.batchEndpoint(true))
+}
+
+// batchEndpoint is the client's batch lookup of one id kind.
+func (s *Service) batchEndpoint(byUUID bool) lookupFunc {
+	if byUUID {
+		return s.client.BatchByUUIDs
+	}
+	return s.client.BatchByDistinctIDs
 }
 
 // BulkDelete calls bulk_delete. Persons whose events it queues for deletion

@@ -186,14 +186,15 @@ func (r *personDeletionResource) ModifyPlan(ctx context.Context, req resource.Mo
 	case deletion.Delete:
 		markApplyResultsUnknown(&plan)
 		history, _ := priorHistories(ctx, req.Private, state, creating, &resp.Diagnostics)
-		found, ok := r.planPreview(ctx, &plan, state, request, history, resolved, creating, &resp.Diagnostics)
+		looked := previewRequest(request.Request, state, creating)
+		found, ok := r.planPreview(ctx, &plan, state, request, looked, history, resolved, creating, &resp.Diagnostics)
 		if !ok {
 			return
 		}
 		if found != nil {
 			returning := !creating && !boolValue(state.KeepPerson) &&
 				(remainingInState(state) > 0 || (wanted.ResolvedNow != nil && *wanted.ResolvedNow > 0))
-			warnAboutDeletion(plan, previewRequest(request.Request, state, creating), *found, returning, &resp.Diagnostics)
+			warnAboutDeletion(plan, looked, *found, returning, &resp.Diagnostics)
 		}
 	}
 	fillSummaries(&plan)
@@ -205,10 +206,12 @@ func (r *personDeletionResource) ModifyPlan(ctx context.Context, req resource.Mo
 // apply will delete. Terraform plans again during apply, in a new provider
 // process, and stops the apply ("inconsistent final plan") when this
 // preview has changed: a reviewed plan that no longer matches PostHog
-// deletes nothing. It returns what the ids resolve to (nil while they are
+// deletes nothing. looked is the part of the request it looks up (see
+// previewRequest). It returns what the ids resolve to (nil while they are
 // not known), and false when the plan cannot be made.
 func (r *personDeletionResource) planPreview(ctx context.Context, plan *personDeletionModel, state personDeletionModel,
-	request decodedRequest, history deletion.IDHistory, resolved *deletion.Lookup, creating bool, diags *diag.Diagnostics) (*deletion.Lookup, bool) {
+	request decodedRequest, looked deletion.Request, history deletion.IDHistory, resolved *deletion.Lookup, creating bool,
+	diags *diag.Diagnostics) (*deletion.Lookup, bool) {
 	if !request.ready || r.data == nil {
 		// Ids or provider settings come from other resources.
 		markPreviewUnknown(plan)
@@ -219,7 +222,7 @@ func (r *personDeletionResource) planPreview(ctx context.Context, plan *personDe
 		plan.ID = types.StringValue(request.ResourceID())
 	}
 	if resolved == nil {
-		found, err := r.runner().Look(ctx, previewRequest(request.Request, state, creating))
+		found, err := r.runner().Look(ctx, looked)
 		if err != nil {
 			diags.AddError("Unable to preview the person deletion", err.Error())
 			return nil, false
