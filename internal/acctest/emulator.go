@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/posthog-persons/terraform-provider-posthog/internal/emulator"
+	"github.com/posthog-persons/terraform-provider-posthog/internal/provider"
 )
 
 // APIKey is the emulator's default personal API key (scope "*").
@@ -42,7 +43,17 @@ func NewEnv(t testing.TB, cfg emulator.Config) *Env {
 		httpServer.Close()
 		server.Close()
 	})
-	return &Env{Emulator: server, URL: httpServer.URL, JournalDir: t.TempDir()}
+	return &Env{Emulator: server, URL: httpServer.URL, JournalDir: TempJournalDir(t)}
+}
+
+// TempJournalDir is a journal directory removed when the test ends. The
+// provider served in-process outlives the test and saves its lookup roster
+// up to a second after the last lookup; flushing it before the directory is
+// removed keeps that save from landing in a directory being deleted.
+func TempJournalDir(t testing.TB) string {
+	dir := t.TempDir()
+	t.Cleanup(provider.Flush) // cleanups run last-in first-out: before the removal
+	return dir
 }
 
 // ProviderConfig returns a provider block for the emulator's default project

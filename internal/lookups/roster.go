@@ -182,13 +182,19 @@ func (r *roster) markLocked(k rosterKey, id string, at int64) {
 	}
 }
 
-// flush saves what is not saved yet.
+// flush saves what is not saved yet, now, and cancels the save scheduled
+// for later, so that nothing writes to the directory after flush returns
+// unless an instance asks about ids again.
 func (r *roster) flush() {
 	if r.key == nil {
 		return
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if r.pending != nil {
+		r.pending.Stop()
+		r.pending = nil
+	}
 	if r.dirty {
 		r.saveLocked()
 	}

@@ -5,11 +5,14 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -81,7 +84,9 @@ func (e *commandEnv) newService(t *testing.T, roster RosterConfig) *Service {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return New(client, roster)
+	s := New(client, roster)
+	t.Cleanup(s.Flush) // no late save into the directory being removed
+	return s
 }
 
 // tickets returns n requests of two distinct ids each, the shape of one
@@ -301,5 +306,26 @@ func TestRosterPreviewsTakeTheSnapshotLate(t *testing.T) {
 	// that answer the 280 others.
 	if calls := env.lookups(); calls != snapshotAfterPreviews+3 {
 		t.Fatalf("300 previews made %d lookups, want %d", calls, snapshotAfterPreviews+3)
+	}
+}
+
+// A flush saves at once and nothing is written after it: the provider
+// served in a test outlives the test, and a late save would land in a
+// directory that is being removed.
+func TestRosterWritesNothingAfterFlush(t *testing.T) {
+	env := newCommandEnv(t)
+	r := openRoster(env.roster, time.Now)
+	r.remember(rosterKey{1, false}, []string{"first"})  // saved at once
+	r.remember(rosterKey{1, false}, []string{"second"}) // within a second: scheduled
+	r.flush()
+	if got := openRoster(env.roster, time.Now).ids(rosterKey{1, false}); !slices.Equal(got, []string{"first", "second"}) {
+		t.Fatalf("ids after flush = %v, want [first second]", got)
+	}
+	if err := os.RemoveAll(env.roster.Dir); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(rosterSaveEvery + 200*time.Millisecond)
+	if _, err := os.Stat(env.roster.Dir); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("the roster directory was written after the flush (stat: %v)", err)
 	}
 }

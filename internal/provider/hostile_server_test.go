@@ -55,7 +55,7 @@ provider "posthog" {
   max_retries            = 1
   rate_limit_journal_dir = %q
 }
-`, srv.URL, hostileKey, t.TempDir())
+`, srv.URL, hostileKey, acctest.TempJournalDir(t))
 }
 
 func (a *hostileAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {

@@ -245,7 +245,7 @@ func failBulkDeleteAfter(t *testing.T, ok int) *acctest.Env {
 		httpServer.Close()
 		server.Close()
 	})
-	return &acctest.Env{Emulator: server, URL: httpServer.URL, JournalDir: t.TempDir()}
+	return &acctest.Env{Emulator: server, URL: httpServer.URL, JournalDir: acctest.TempJournalDir(t)}
 }
 
 // Retries run out in the middle of a deletion: the diagnostic names the

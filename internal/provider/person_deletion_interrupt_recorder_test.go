@@ -291,5 +291,5 @@ func newRecordedEnv(t *testing.T, cfg emulator.Config) (*acctest.Env, *apiRecord
 		httpServer.Close()
 		server.Close()
 	})
-	return &acctest.Env{Emulator: server, URL: httpServer.URL, JournalDir: t.TempDir()}, rec
+	return &acctest.Env{Emulator: server, URL: httpServer.URL, JournalDir: acctest.TempJournalDir(t)}, rec
 }
