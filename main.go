@@ -11,6 +11,7 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 
+	"github.com/posthog-persons/terraform-provider-posthog/internal/pluginlog"
 	"github.com/posthog-persons/terraform-provider-posthog/internal/provider"
 )
 
@@ -34,6 +35,11 @@ const defaultMemoryLimit = 200 << 20
 func main() {
 	if _, set := os.LookupEnv("GOMEMLIMIT"); !set {
 		debug.SetMemoryLimit(defaultMemoryLimit)
+	}
+
+	// Before any logger exists: the SDK reads its levels when it starts.
+	if err := pluginlog.QuietenUnshown(os.LookupEnv, os.Setenv); err != nil {
+		log.Fatal(err.Error())
 	}
 
 	var debugMode bool

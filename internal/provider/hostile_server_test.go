@@ -406,6 +406,11 @@ resource "posthog_person_deletion" "test" {
 	if err != nil || len(logs) == 0 {
 		t.Fatalf("no TRACE log at %s: %v", logPath, err)
 	}
+	// The provider quietens only the SDK lines Terraform would drop (see
+	// internal/pluginlog); asked for TRACE, the framework's lines are there.
+	if !strings.Contains(string(logs), "@module=sdk.framework") || !strings.Contains(string(logs), "@module=sdk.proto") {
+		t.Error("the TRACE log lacks the plugin SDK's lines")
+	}
 	state, _ := os.ReadFile(filepath.Join(cli.Dir, "terraform.tfstate"))
 	for what, text := range map[string]string{"the CLI output": out, "the TRACE log": string(logs), "the state": string(state)} {
 		if strings.Contains(text, hostileKey) {
