@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/posthog-persons/terraform-provider-posthog/internal/emulator"
-	"github.com/posthog-persons/terraform-provider-posthog/internal/provider"
 )
 
 // APIKey is the emulator's default personal API key (scope "*").
@@ -46,13 +45,23 @@ func NewEnv(t testing.TB, cfg emulator.Config) *Env {
 	return &Env{Emulator: server, URL: httpServer.URL, JournalDir: TempJournalDir(t)}
 }
 
-// TempJournalDir is a journal directory removed when the test ends. The
+// FlushInProcessProvider, when set, saves what a provider served in the
+// test process has not saved yet. The package that serves it sets this
+// (internal/provider's tests set it to provider.Flush), so that the harness
+// itself depends on no provider code.
+var FlushInProcessProvider func()
+
+// TempJournalDir is a journal directory removed when the test ends. A
 // provider served in-process outlives the test and saves its lookup roster
 // up to a second after the last lookup; flushing it before the directory is
 // removed keeps that save from landing in a directory being deleted.
 func TempJournalDir(t testing.TB) string {
 	dir := t.TempDir()
-	t.Cleanup(provider.Flush) // cleanups run last-in first-out: before the removal
+	t.Cleanup(func() { // cleanups run last-in first-out: before the removal
+		if FlushInProcessProvider != nil {
+			FlushInProcessProvider()
+		}
+	})
 	return dir
 }
 
