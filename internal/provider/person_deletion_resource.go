@@ -3,10 +3,11 @@ package provider
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
-	"github.com/hashicorp/terraform-plugin-framework-validators/resourcevalidator"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
@@ -22,12 +23,11 @@ const (
 )
 
 var (
-	_ resource.Resource                     = &personDeletionResource{}
-	_ resource.ResourceWithConfigure        = &personDeletionResource{}
-	_ resource.ResourceWithConfigValidators = &personDeletionResource{}
-	_ resource.ResourceWithValidateConfig   = &personDeletionResource{}
-	_ resource.ResourceWithModifyPlan       = &personDeletionResource{}
-	_ resource.ResourceWithImportState      = &personDeletionResource{}
+	_ resource.Resource                   = &personDeletionResource{}
+	_ resource.ResourceWithConfigure      = &personDeletionResource{}
+	_ resource.ResourceWithValidateConfig = &personDeletionResource{}
+	_ resource.ResourceWithModifyPlan     = &personDeletionResource{}
+	_ resource.ResourceWithImportState    = &personDeletionResource{}
 )
 
 // NewPersonDeletionResource is the posthog_person_deletion constructor.
@@ -47,14 +47,6 @@ func (r *personDeletionResource) Schema(ctx context.Context, _ resource.SchemaRe
 	resp.Schema = personDeletionSchema(ctx)
 }
 
-func (r *personDeletionResource) ConfigValidators(context.Context) []resource.ConfigValidator {
-	return []resource.ConfigValidator{
-		resourcevalidator.ExactlyOneOf(path.MatchRoot("distinct_ids"), path.MatchRoot("uuids"), path.MatchRoot("emails"),
-			path.MatchRoot(attrDistinctIDsFile), path.MatchRoot(attrUUIDsFile), path.MatchRoot(attrTicketsFile),
-			path.MatchRoot(attrDistinctIDsWO), path.MatchRoot(attrUUIDsWO)),
-	}
-}
-
 // ValidateConfig rejects flag combinations that cannot do what they say.
 func (r *personDeletionResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
 	var config personDeletionModel
@@ -62,6 +54,7 @@ func (r *personDeletionResource) ValidateConfig(ctx context.Context, req resourc
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	validateOneRequestForm(config, &resp.Diagnostics)
 	isTrue := func(v types.Bool) bool { return !v.IsNull() && !v.IsUnknown() && v.ValueBool() }
 	isFalse := func(v types.Bool) bool { return v.IsNull() || (!v.IsUnknown() && !v.ValueBool()) }
 	if isTrue(config.KeepPerson) && isFalse(config.DeleteEvents) && isFalse(config.DeleteRecordings) {
@@ -88,6 +81,39 @@ func (r *personDeletionResource) ValidateConfig(ctx context.Context, req resourc
 	if file := config.TicketsFile; !file.IsNull() && !file.IsUnknown() && file.ValueString() != "" {
 		_, _, problems := deletion.ReadTicketsFile(file.ValueString())
 		addTicketsFileProblems(file.ValueString(), problems, &resp.Diagnostics, true)
+	}
+}
+
+// requestForms are the arguments that state a deletion request; exactly one
+// must be set.
+var requestForms = []string{"distinct_ids", "uuids", "emails", attrDistinctIDsFile, attrUUIDsFile, attrTicketsFile,
+	attrDistinctIDsWO, attrUUIDsWO}
+
+// validateOneRequestForm requires exactly one request form, with the
+// diagnostics resourcevalidator.ExactlyOneOf gives. That validator matches
+// each path expression by walking the whole configuration, which was a tenth
+// of the provider's CPU in a plan of many instances (BENCHMARKS.md, "Provider
+// CPU per instance"); the model is already read here. As with the validator,
+// an unknown value defers "none set" to the apply-time configuration.
+func validateOneRequestForm(config personDeletionModel, diags *diag.Diagnostics) {
+	values := []attr.Value{config.DistinctIDs, config.UUIDs, config.Emails, config.DistinctIDsFile, config.UUIDsFile,
+		config.TicketsFile, config.DistinctIDsWO, config.UUIDsWO}
+	var set []string
+	unknown := false
+	for i, value := range values {
+		switch {
+		case value.IsUnknown():
+			unknown = true
+		case !value.IsNull():
+			set = append(set, requestForms[i])
+		}
+	}
+	detail := "Exactly one of these attributes must be configured: [" + strings.Join(requestForms, ",") + "]"
+	switch {
+	case len(set) > 1:
+		diags.AddAttributeError(path.Root(set[0]), "Invalid Attribute Combination", detail)
+	case len(set) == 0 && !unknown:
+		diags.AddError("Missing Attribute Configuration", detail)
 	}
 }
 
