@@ -37,14 +37,18 @@ func main() {
 		debug.SetMemoryLimit(defaultMemoryLimit)
 	}
 
-	// Before any logger exists: the SDK reads its levels when it starts.
-	if err := pluginlog.QuietenUnshown(os.LookupEnv, os.Setenv); err != nil {
-		log.Fatal(err.Error())
-	}
-
 	var debugMode bool
 	flag.BoolVar(&debugMode, "debug", false, "set to true to run the provider with support for debuggers like delve")
 	flag.Parse()
+
+	// Before any logger exists: the SDK reads its levels when it starts. A
+	// provider started with -debug writes its logs to the developer's
+	// terminal, not to Terraform, so its levels stay as they are.
+	if !debugMode {
+		if err := pluginlog.QuietenUnshown(os.LookupEnv, os.Setenv); err != nil {
+			log.Fatal(err.Error())
+		}
+	}
 
 	err := providerserver.Serve(context.Background(), provider.New(version), providerserver.ServeOpts{
 		Address: registryAddress,
