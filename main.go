@@ -8,9 +8,11 @@ import (
 	"log"
 	"os"
 	"runtime/debug"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 
+	"github.com/posthog-persons/terraform-provider-posthog/internal/parentwatch"
 	"github.com/posthog-persons/terraform-provider-posthog/internal/pluginlog"
 	"github.com/posthog-persons/terraform-provider-posthog/internal/provider"
 )
@@ -32,6 +34,10 @@ const registryAddress = "registry.terraform.io/posthog-persons/posthog"
 // the memory it needs.
 const defaultMemoryLimit = 200 << 20
 
+// orphanCheckEvery is how often the provider checks that the Terraform that
+// started it still runs: a second is nothing next to a command's length.
+const orphanCheckEvery = time.Second
+
 func main() {
 	if _, set := os.LookupEnv("GOMEMLIMIT"); !set {
 		debug.SetMemoryLimit(defaultMemoryLimit)
@@ -48,6 +54,11 @@ func main() {
 		if err := pluginlog.QuietenUnshown(os.LookupEnv, os.Setenv); err != nil {
 			log.Fatal(err.Error())
 		}
+		// A Terraform killed outright cannot stop its plugin; end with it.
+		go parentwatch.Watch(context.Background(), os.Getppid(), orphanCheckEvery, os.Getppid, func() {
+			provider.Flush()
+			os.Exit(1)
+		})
 	}
 
 	err := providerserver.Serve(context.Background(), provider.New(version), providerserver.ServeOpts{

@@ -237,6 +237,27 @@ func TestAccPersonDeletion_InterruptedAsyncDeletion(t *testing.T) {
 	}
 }
 
+// TestAccPersonDeletion_KilledTerraformEndsItsPlugin pins the kill-terraform
+// kind in make test (seed 4246: a small distinct_ids_file request): Terraform
+// is killed while its provider waits on its first lookup, and the orphaned
+// plugin must end on its own (internal/parentwatch). Before the provider
+// watched its parent, an orphan ended only when the plugin SDK next wrote a
+// log line to the dead Terraform's pipe; with those lines quietened, it
+// listened forever. The harness fails a plugin that outlives its Terraform
+// by more than orphanExitLimit, and then checks that no person was deleted
+// by the killed apply and that the final apply deletes them all.
+func TestAccPersonDeletion_KilledTerraformEndsItsPlugin(t *testing.T) {
+	t.Parallel()
+	const seed = 4246
+	base := acctest.NewCLI(t)
+	sc, env, rec := buildInterruptScenario(t, seed, nil)
+	if sc.kind != "kill-terraform" {
+		t.Fatalf("seed %d no longer draws a kill-terraform scenario: %s", seed, sc.kind)
+	}
+	sc.points = []interruptPoint{{stage: "lookup", route: "lookup", nth: 1, hold: holdBefore}}
+	runInterruptScenario(t, base, sc, env, rec, nil)
+}
+
 type interruptSummary struct {
 	mu                    sync.Mutex
 	scenarios             map[string]int // by kind
