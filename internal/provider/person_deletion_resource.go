@@ -84,8 +84,8 @@ func (r *personDeletionResource) ValidateConfig(ctx context.Context, req resourc
 	}
 }
 
-// requestForms are the arguments that state a deletion request; exactly one
-// must be set.
+// requestForms are the arguments that state a deletion request, in the
+// order the diagnostics list them; exactly one must be set.
 var requestForms = []string{"distinct_ids", "uuids", "emails", attrDistinctIDsFile, attrUUIDsFile, attrTicketsFile,
 	attrDistinctIDsWO, attrUUIDsWO}
 
@@ -96,16 +96,19 @@ var requestForms = []string{"distinct_ids", "uuids", "emails", attrDistinctIDsFi
 // CPU per instance"); the model is already read here. As with the validator,
 // an unknown value defers "none set" to the apply-time configuration.
 func validateOneRequestForm(config personDeletionModel, diags *diag.Diagnostics) {
-	values := []attr.Value{config.DistinctIDs, config.UUIDs, config.Emails, config.DistinctIDsFile, config.UUIDsFile,
-		config.TicketsFile, config.DistinctIDsWO, config.UUIDsWO}
+	values := map[string]attr.Value{
+		"distinct_ids": config.DistinctIDs, "uuids": config.UUIDs, "emails": config.Emails,
+		attrDistinctIDsFile: config.DistinctIDsFile, attrUUIDsFile: config.UUIDsFile, attrTicketsFile: config.TicketsFile,
+		attrDistinctIDsWO: config.DistinctIDsWO, attrUUIDsWO: config.UUIDsWO,
+	}
 	var set []string
 	unknown := false
-	for i, value := range values {
-		switch {
+	for _, name := range requestForms {
+		switch value := values[name]; {
 		case value.IsUnknown():
 			unknown = true
 		case !value.IsNull():
-			set = append(set, requestForms[i])
+			set = append(set, name)
 		}
 	}
 	detail := "Exactly one of these attributes must be configured: [" + strings.Join(requestForms, ",") + "]"
