@@ -87,28 +87,20 @@ func TestRenderTable(t *testing.T) {
 			t.Errorf("line %d has %d pipes, the header %d: %s", i, c, cols, l)
 		}
 	}
-	for _, want := range []string{
+	wantAll(t, "table", table,
 		"| bulk-1k (list form) | 1000 | 0.80 | 1.20 | 0.70 | lookup 5 / lookup 10, bulk_delete 1 / lookup 5 | 21 ÷ 16 = 1.31 | 2.70 ÷ 0.00 = — | 0 | 50 MB | 0.20 / 0.00 | 2000, 0.40 | 0.01, 5.00 |",
 		"rl-many-500 (list form, limits on, scale 60) | 1000 ids / 500 res.",
 		"6.00 ÷ 4.00 = 1.50 | 2 |",
 		"| bulk-100k | 100000 | pending: needs the compact bulk form |",
-	} {
-		if !strings.Contains(table, want) {
-			t.Errorf("table lacks %q:\n%s", want, table)
-		}
-	}
+	)
 	got := renderTargets(targets(sampleResults()))
-	for _, want := range []string{
+	wantAll(t, "targets", got,
 		"**met**: bulk-1k: exactly ceil(N/1000) bulk_delete calls — 1",
 		"**met**: bulk-1k: at most ceil(N/200) calls per lookup pass",
 		"**not met**: rl-many-500: no failed request (no 429) — 2 × 429",
 		"**not met**: rl-many-500: within 1.2× of the rate-limit lower bound — 6.00 s for a bound of 4.00 s (ratio 1.50)",
 		"**pending**: bulk-100k",
-	} {
-		if !strings.Contains(got, want) {
-			t.Errorf("targets lack %q:\n%s", want, got)
-		}
-	}
+	)
 }
 
 func TestRewriteSection(t *testing.T) {
@@ -302,6 +294,17 @@ func checkQuickStep(t *testing.T, r stepResult, s step) {
 		// Every ticket is looked up, at most in one call each.
 		if lookups < 1 || lookups > 21 {
 			t.Errorf("%s: %d lookups for 20 or 21 tickets", name, lookups)
+		}
+	}
+}
+
+// wantAll fails the test for each of wants that text (the rendered what)
+// does not hold.
+func wantAll(t *testing.T, what, text string, wants ...string) {
+	t.Helper()
+	for _, want := range wants {
+		if !strings.Contains(text, want) {
+			t.Errorf("%s: missing %q in:\n%s", what, want, text)
 		}
 	}
 }
